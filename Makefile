@@ -1,0 +1,62 @@
+# Each target bootstraps the virtual environments it needs.
+# Torch is always the CPU build torch==2.13.0, installed first and pinned by constraints/torch.txt,
+# so no dependency can pull a CUDA build.
+PYTHON ?= python3.11
+PIP_FLAGS = -q --disable-pip-version-check -c constraints/torch.txt
+TORCH = torch==2.13.0
+
+MAIN = .venv
+HF5 = .venv-hf5
+FLAIR013 = .venv-flair013
+FLAIR014 = .venv-flair014
+
+.PHONY: demo test test-main test-hf5 test-flair-legacy lint bench clean
+
+$(MAIN)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(MAIN)
+	$(MAIN)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev]" "transformers>=4.57,<5"
+	touch $@
+
+$(HF5)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(HF5)
+	$(HF5)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "transformers>=5,<6"
+	touch $@
+
+$(FLAIR013)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(FLAIR013)
+	$(FLAIR013)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(FLAIR013)/bin/pip install $(PIP_FLAGS) -e ".[dev]" "flair==0.13.1" "transformers>=4.57,<5"
+	touch $@
+
+$(FLAIR014)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(FLAIR014)
+	$(FLAIR014)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(FLAIR014)/bin/pip install $(PIP_FLAGS) -e ".[dev]" "flair==0.14.0" "transformers>=4.57,<5"
+	touch $@
+
+demo: $(MAIN)/.installed
+	$(MAIN)/bin/python -m demo
+
+lint: $(MAIN)/.installed
+	$(MAIN)/bin/ruff check .
+	$(MAIN)/bin/ruff format --check .
+
+test-main: $(MAIN)/.installed
+	$(MAIN)/bin/python -m pytest
+
+test-hf5: $(HF5)/.installed
+	$(HF5)/bin/python -m pytest tests/core tests/hf
+
+test-flair-legacy: $(FLAIR013)/.installed $(FLAIR014)/.installed
+	$(FLAIR013)/bin/python -m pytest tests/flair -m "not notebook"
+	$(FLAIR014)/bin/python -m pytest tests/flair -m "not notebook"
+
+test: lint test-main test-hf5 test-flair-legacy
+
+bench: $(MAIN)/.installed
+	$(MAIN)/bin/python -m benchmarks
+
+clean:
+	rm -rf $(MAIN) $(HF5) $(FLAIR013) $(FLAIR014)

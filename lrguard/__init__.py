@@ -1,0 +1,41 @@
+"""lrguard: learning-rate guard rails for fine-tuning (framework-free core).
+
+The core holds every rule, policy and decision; ``flair_lrguard`` and ``hf_lrguard`` only
+translate framework state into a ``TrainingPlan`` and carry decisions back.
+
+Example:
+    >>> from lrguard import GuardPolicy, LRGuardError
+    >>> GuardPolicy().on_violation
+    'adjust'
+"""
+
+from lrguard.decide import Preflight, decide
+from lrguard.decision_log import DecisionLog, read_jsonl
+from lrguard.errors import LRGuardError
+from lrguard.findings import Action, Decision, Finding, Severity
+from lrguard.plan import AnnealingPlan, ParamGroupPlan, SchedulePlan, TrainingPlan
+from lrguard.policy import GuardPolicy
+from lrguard.rules import Rule, all_rules, check_plan, get_rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Action",
+    "AnnealingPlan",
+    "Decision",
+    "DecisionLog",
+    "Finding",
+    "GuardPolicy",
+    "LRGuardError",
+    "ParamGroupPlan",
+    "Preflight",
+    "Rule",
+    "SchedulePlan",
+    "Severity",
+    "TrainingPlan",
+    "all_rules",
+    "check_plan",
+    "decide",
+    "get_rule",
+    "read_jsonl",
+]

@@ -1,0 +1,237 @@
+"""Plateau annealing as Flair's ``AnnealOnPlateau`` does it, as pure functions, plus a floor.
+
+``plateau_step`` takes the state and one evaluation and returns the new state and what
+happened; it never mutates. The rule it follows is Flair's (same improvement test, tie-break
+on an auxiliary metric, patience, initial extra patience, cooldown, ``eps``) with one change:
+a group never goes below its floor, and "patience exhausted while every group is at its floor"
+is reported as ``should_stop`` instead of Flair's "learning rate too small" stop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from lrguard.plan import AnnealingPlan
+
+EPS = 1e-8
+"""Flair's minimal decay: a reduction smaller than this is ignored."""
+
+
+@dataclass(frozen=True)
+class PlateauState:
+    """Annealing state between evaluations (what a checkpoint needs to resume)."""
+
+    lrs: tuple[float, ...]
+    best: float
+    best_aux: float | None
+    num_bad_epochs: int
+    cooldown_counter: int
+    effective_patience: int
+    last_epoch: int = 0
+
+    @classmethod
+    def start(cls, lrs: tuple[float, ...], settings: AnnealingPlan) -> PlateauState:
+        """The state before the first evaluation."""
+        return cls(
+            lrs=tuple(float(lr) for lr in lrs),
+            best=math.inf if settings.mode == "min" else -math.inf,
+            best_aux=None,
+            num_bad_epochs=0,
+            cooldown_counter=0,
+            effective_patience=settings.patience + settings.initial_extra_patience,
+        )
+
+
+@dataclass(frozen=True)
+class PlateauOutcome:
+    """What one evaluation did.
+
+    Attributes:
+        improved: the metric beat the best so far.
+        reduced: at least one group's rate was lowered.
+        patience_exhausted: bad evaluations exceeded the patience.
+        at_floor: after this step, no group can be lowered any more.
+        should_stop: patience was exhausted while every group was already at its floor.
+        bad_epochs: bad evaluations to report (patience + 1 when it annealed, like Flair).
+    """
+
+    improved: bool
+    reduced: bool
+    patience_exhausted: bool
+    at_floor: bool
+    should_stop: bool
+    bad_epochs: int
+
+
+def annealed_lr(lr: float, floor: float, factor: float, eps: float = EPS) -> float:
+    """The rate after one anneal: ``lr * factor`` but not below ``floor``, unchanged when the
+    reduction would be ``eps`` or less (Flair's rule; a rate already below its floor stays)."""
+    candidate = max(lr * factor, floor)
+    return candidate if lr - candidate > eps else lr
+
+
+def all_at_floor(
+    lrs: tuple[float, ...], floors: tuple[float, ...], factor: float, eps: float = EPS
+) -> bool:
+    """True when annealing can lower no group any more."""
+    return all(annealed_lr(lr, fl, factor, eps) == lr for lr, fl in zip(lrs, floors, strict=True))
+
+
+def _is_better(
+    settings: AnnealingPlan, state: PlateauState, current: float, aux: float | None
+) -> bool:
+    if settings.mode == "min" and current < state.best:
+        return True
+    if settings.mode == "max" and current > state.best:
+        return True
+    if current == state.best and aux is not None and state.best_aux is not None:
+        # Flair breaks ties on the auxiliary metric (the dev loss): lower is better.
+        return float(aux) < state.best_aux
+    return False
+
+
+def plateau_step(
+    state: PlateauState,
+    settings: AnnealingPlan,
+    floors: tuple[float, ...],
+    metric: float,
+    aux: float | None = None,
+    eps: float = EPS,
+) -> tuple[PlateauState, PlateauOutcome]:
+    """One evaluation of plateau annealing.
+
+    Args:
+        state: the state before this evaluation.
+        settings: factor, patience, extra patience, cooldown and mode.
+        floors: per group, the lowest rate annealing may reach.
+        metric: the evaluation's main score (dev score, or training loss in ``min`` mode).
+        aux: tie-breaking metric (the dev loss), optional.
+        eps: reductions smaller than this are skipped, as in Flair.
+
+    Returns:
+        The new state and the outcome.
+
+    Example:
+        >>> s = PlateauState.start((0.1,), AnnealingPlan(patience=0))
+        >>> s, out = plateau_step(s, AnnealingPlan(patience=0), (1e-4,), 0.5)
+        >>> s, out = plateau_step(s, AnnealingPlan(patience=0), (1e-4,), 0.4)
+        >>> out.reduced, s.lrs
+        (True, (0.05,))
+    """
+    current = float(metric)
+    improved = _is_better(settings, state, current, aux)
+    best, best_aux, bad = state.best, state.best_aux, state.num_bad_epochs
+    if improved:
+        best = current
+        if aux:  # Flair records the auxiliary metric only when it is truthy
+            best_aux = float(aux)
+        bad = 0
+    else:
+        bad += 1
+    cooldown = state.cooldown_counter
+    if cooldown > 0:
+        cooldown -= 1
+        bad = 0
+    exhausted = bad > state.effective_patience
+    was_at_floor = all_at_floor(state.lrs, floors, settings.factor, eps)
+    lrs = state.lrs
+    effective_patience = state.effective_patience
+    if exhausted:
+        lrs = tuple(
+            annealed_lr(lr, fl, settings.factor, eps) for lr, fl in zip(lrs, floors, strict=True)
+        )
+        cooldown = settings.cooldown
+        bad = 0
+        effective_patience = settings.patience
+    reduced = lrs != state.lrs
+    new_state = PlateauState(
+        lrs=lrs,
+        best=best,
+        best_aux=best_aux,
+        num_bad_epochs=bad,
+        cooldown_counter=cooldown,
+        effective_patience=effective_patience,
+        last_epoch=state.last_epoch + 1,
+    )
+    outcome = PlateauOutcome(
+        improved=improved,
+        reduced=reduced,
+        patience_exhausted=exhausted,
+        at_floor=all_at_floor(lrs, floors, settings.factor, eps),
+        should_stop=exhausted and was_at_floor,
+        bad_epochs=settings.patience + 1 if reduced else bad,
+    )
+    return new_state, outcome
+
+
+@dataclass(frozen=True)
+class PlateauTrajectory:
+    """Worst-case annealing: the metric improves once (epoch 1) and never again.
+
+    Attributes:
+        lrs: per epoch (1-based index 0 = epoch 1), the rates used *during* that epoch.
+        anneal_epochs: epochs after whose evaluation the rate was lowered.
+        floor_epoch: first epoch trained at the floor (None: not reached).
+        stop_epoch: epoch after which training stops (None: runs to max_epochs).
+    """
+
+    lrs: tuple[tuple[float, ...], ...]
+    anneal_epochs: tuple[int, ...]
+    floor_epoch: int | None
+    stop_epoch: int | None
+
+
+def worst_case_trajectory(
+    lrs: tuple[float, ...],
+    floors: tuple[float, ...],
+    settings: AnnealingPlan,
+    max_epochs: int,
+    stop_rule: str = "guard",
+) -> PlateauTrajectory:
+    """Simulate plateau annealing when the metric never improves after epoch 1.
+
+    Args:
+        lrs: initial rate per group.
+        floors: floor per group (Flair's ``min_learning_rate``).
+        settings: annealing settings.
+        max_epochs: epochs asked for.
+        stop_rule: ``"guard"`` (stop when patience is exhausted at the floor) or ``"flair"``
+            (stock Flair: stop as soon as any rate is below ``floors``, floors not clamping).
+
+    Example:
+        >>> t = worst_case_trajectory((0.1,), (1e-4,), AnnealingPlan(patience=3), 100)
+        >>> len(t.anneal_epochs), t.stop_epoch
+        (10, 45)
+    """
+    worse = 1.0 if settings.mode == "min" else -1.0
+    state = PlateauState.start(lrs, settings)
+    clamp = floors if stop_rule == "guard" else tuple(0.0 for _ in floors)
+    per_epoch: list[tuple[float, ...]] = []
+    anneals: list[int] = []
+    floor_epoch: int | None = None
+    for epoch in range(1, max_epochs + 1):
+        per_epoch.append(state.lrs)
+        if floor_epoch is None and all_at_floor(state.lrs, floors, settings.factor):
+            floor_epoch = epoch
+        metric = 0.0 if epoch == 1 else worse
+        state, out = plateau_step(state, settings, clamp, metric)
+        if out.reduced:
+            anneals.append(epoch)
+        if stop_rule == "flair" and any(lr < fl for lr, fl in zip(state.lrs, floors, strict=True)):
+            return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, epoch)
+        if stop_rule == "guard" and out.should_stop:
+            return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, epoch)
+    return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, None)
+
+
+__all__ = [
+    "EPS",
+    "PlateauOutcome",
+    "PlateauState",
+    "PlateauTrajectory",
+    "all_at_floor",
+    "annealed_lr",
+    "plateau_step",
+    "worst_case_trajectory",
+]

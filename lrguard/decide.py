@@ -1,0 +1,104 @@
+"""Turning findings into decisions under a ``GuardPolicy`` (pure: no I/O, no framework)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lrguard.errors import LRGuardError
+from lrguard.findings import Action, Decision, Finding, Severity
+from lrguard.plan import TrainingPlan
+from lrguard.policy import GuardPolicy
+from lrguard.rules import check_plan, get_rule
+
+
+@dataclass
+class Preflight:
+    """The outcome of checking a plan before training.
+
+    Attributes:
+        plan: the plan to train with (adjusted where the policy said so).
+        findings: everything the rules found.
+        decisions: one per finding, in order.
+        error: the error to raise (``on_violation="error"``, or a problem with no safe fix);
+            None when training may go on.
+    """
+
+    plan: TrainingPlan
+    findings: list[Finding]
+    decisions: list[Decision] = field(default_factory=list)
+    error: LRGuardError | None = None
+
+
+def _must_refuse(finding: Finding, policy: GuardPolicy) -> bool:
+    rule = get_rule(finding.code)
+    if finding.severity == Severity.INFO:
+        return False
+    if policy.on_violation == "error":
+        return finding.severity == Severity.ERROR or rule.adjust is not None
+    return finding.severity == Severity.ERROR and rule.adjust is None
+
+
+def _refusal(findings: list[Finding]) -> LRGuardError:
+    lines = [f"lrguard refused to train ({len(findings)} problem(s)):"]
+    lines += [f"  {f.render()}" for f in findings]
+    return LRGuardError("\n".join(lines), findings)
+
+
+def decide(
+    plan: TrainingPlan, policy: GuardPolicy, framework: str, findings: list[Finding] | None = None
+) -> Preflight:
+    """Check ``plan`` and decide, finding by finding, what to do under ``policy``.
+
+    Findings without a safe fix that are errors are refused in every mode; in ``error`` mode
+    every error or fixable warning is refused. Otherwise ``adjust`` applies each rule's fix
+    (and ``warn`` those marked ``always_adjust``), ``warn`` records a warning.
+
+    Args:
+        plan: the run as configured.
+        policy: what to do about violations.
+        framework: recorded in every decision ('flair', 'hf').
+        findings: precomputed findings (``check_plan(plan)`` when None).
+
+    Returns:
+        A ``Preflight``; when ``error`` is set, the caller raises it before any training.
+
+    Example:
+        >>> from lrguard.plan import ParamGroupPlan
+        >>> plan = TrainingPlan(framework="flair", stops_at_min_lr=True,
+        ...     param_groups=[ParamGroupPlan(index=0, lr=1e-5, min_lr=1e-4)])
+        >>> result = decide(plan, GuardPolicy(), "flair")
+        >>> result.plan.param_groups[0].min_lr
+        1e-06
+    """
+    if findings is None:
+        findings = check_plan(plan, ignore=policy.ignore)
+    findings = [f for f in findings if not policy.is_ignored(f.code)]
+    refused = [f for f in findings if _must_refuse(f, policy)]
+    if refused:
+        decisions = [Decision.from_finding(f, Action.RAISED, framework=framework) for f in refused]
+        return Preflight(plan, findings, decisions, _refusal(refused))
+    decisions: list[Decision] = []
+    current = plan
+    for finding in findings:
+        rule = get_rule(finding.code)
+        if finding.severity == Severity.INFO:
+            decisions.append(Decision.from_finding(finding, Action.NOTED, framework=framework))
+            continue
+        fix_now = rule.adjust is not None and (
+            policy.on_violation == "adjust" or rule.always_adjust
+        )
+        if fix_now and rule.adjust is not None:
+            adjustment = rule.adjust(current, finding, policy)
+            current = adjustment.plan
+            decisions.append(
+                Decision.from_finding(
+                    finding,
+                    Action.ADJUSTED,
+                    before=adjustment.before,
+                    after=adjustment.after,
+                    framework=framework,
+                )
+            )
+        else:
+            decisions.append(Decision.from_finding(finding, Action.WARNED, framework=framework))
+    return Preflight(current, findings, decisions)

@@ -1,0 +1,73 @@
+"""Where decisions go: a logger, a JSON-lines file, and an in-memory list."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from lrguard.findings import Action, Decision
+
+_LEVELS = {
+    Action.RAISED: logging.ERROR,
+    Action.WARNED: logging.WARNING,
+    Action.ADJUSTED: logging.WARNING,
+    Action.STOPPED: logging.WARNING,
+    Action.ANNEALED: logging.INFO,
+    Action.NOTED: logging.INFO,
+}
+
+
+class DecisionLog:
+    """Emits every decision once: one log line, one JSON-lines record, one list entry.
+
+    Args:
+        framework: written into every record ('flair', 'hf').
+        logger: where log lines go (the integration's logger; no handlers are configured).
+        path: the ``lrguard.jsonl`` file, or None for no file (e.g. non-main processes).
+
+    Example:
+        >>> import logging
+        >>> log = DecisionLog("flair", logging.getLogger("demo"))
+        >>> from lrguard.findings import Decision
+        >>> _ = log.emit(Decision(rule="LRG009", severity="info", action="annealed",
+        ...                       message="lr 0.1 -> 0.05", epoch=5))
+        >>> log.records[0]["epoch"]
+        5
+    """
+
+    def __init__(self, framework: str, logger: logging.Logger, path: Path | None = None) -> None:
+        self.framework = framework
+        self.logger = logger
+        self.path = path
+        self.records: list[dict[str, Any]] = []
+        self._warned: set[tuple[str, str]] = set()
+
+    def emit(self, decision: Decision) -> dict[str, Any]:
+        """Log ``decision``, append it to the file and to ``records``; return its record.
+
+        A warning repeated for the same rule and location is logged at DEBUG level only.
+        """
+        if not decision.framework:
+            decision = decision.model_copy(update={"framework": self.framework})
+        level = _LEVELS[decision.action]
+        key = (decision.rule, decision.location)
+        if decision.action == Action.WARNED:
+            if key in self._warned:
+                level = logging.DEBUG
+            self._warned.add(key)
+        self.logger.log(level, decision.render())
+        record = decision.to_record()
+        self.records.append(record)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, default=str) + "\n")
+        return record
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read an ``lrguard.jsonl`` file back (for tests, notebooks and tools)."""
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

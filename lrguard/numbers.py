@@ -1,0 +1,75 @@
+"""Reading learning-rate-like numbers as users write them (floats, ints, YAML strings)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A value read as a number.
+
+    Attributes:
+        raw: the value as given.
+        value: the float it stands for, or None when it is not a number at all.
+        from_string: True when ``raw`` was a string such as YAML 1.1's ``"1e-5"``.
+    """
+
+    raw: Any
+    value: float | None
+    from_string: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        """True when a float could be read (it may still be NaN, infinite or negative)."""
+        return self.value is not None
+
+    @property
+    def is_finite_positive(self) -> bool:
+        """True for a usable learning rate: finite and > 0."""
+        return self.value is not None and math.isfinite(self.value) and self.value > 0
+
+    @property
+    def is_finite_non_negative(self) -> bool:
+        """True for a usable minimum: finite and >= 0 (0 means no floor)."""
+        return self.value is not None and math.isfinite(self.value) and self.value >= 0
+
+
+def parse_number(raw: Any) -> ParsedNumber:
+    """Read ``raw`` as a float without raising.
+
+    Example:
+        >>> parse_number("1e-5")
+        ParsedNumber(raw='1e-5', value=1e-05, from_string=True)
+        >>> parse_number("abc").is_number
+        False
+    """
+    if isinstance(raw, bool):
+        return ParsedNumber(raw, None)
+    if isinstance(raw, int | float):
+        return ParsedNumber(raw, float(raw))
+    if isinstance(raw, str):
+        try:
+            return ParsedNumber(raw, float(raw.strip()), from_string=True)
+        except ValueError:
+            return ParsedNumber(raw, None, from_string=True)
+    try:  # numpy scalars, torch 0-d tensors, Decimal ...
+        return ParsedNumber(raw, float(raw))
+    except (TypeError, ValueError, OverflowError):
+        return ParsedNumber(raw, None)
+
+
+def fmt(value: Any) -> str:
+    """Format a number compactly for messages (``1e-05``, ``0.0001``, ``'1e-5'``)."""
+    if isinstance(value, float):
+        return repr(value) if not math.isfinite(value) else f"{value:.6g}"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def tidy(value: float) -> float:
+    """Round away float noise (``1e-5 * 0.1`` -> ``1e-06``, not ``1.0000000000000002e-06``)."""
+    return float(f"{value:.12g}")

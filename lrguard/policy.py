@@ -1,0 +1,70 @@
+"""``GuardPolicy``: what the guard does when a rule is violated."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GuardPolicy(BaseModel):
+    """How the guard reacts to learning-rate problems.
+
+    Example:
+        >>> from lrguard import GuardPolicy
+        >>> GuardPolicy(on_violation="warn", min_lr_ratio=0.01).min_lr_ratio
+        0.01
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on_violation: Literal["adjust", "warn", "error"] = Field(
+        default="adjust",
+        description="adjust: fix the setting and log it; warn: log and keep it; "
+        "error: raise LRGuardError before training.",
+    )
+    adjust_strategy: Literal["lower_min_lr", "raise_lr"] = Field(
+        default="lower_min_lr",
+        description="lower_min_lr: floor = initial_lr * min_lr_ratio; "
+        "raise_lr: initial_lr = floor / min_lr_ratio.",
+    )
+    min_lr_ratio: float = Field(
+        default=0.1,
+        gt=0.0,
+        lt=1.0,
+        description="Adjusted floor as a fraction of the initial learning rate.",
+    )
+    stop_at_floor: bool = Field(
+        default=True,
+        description="Stop training once patience is exhausted at the floor "
+        "(Flair always; Hugging Face plateau schedules only when True).",
+    )
+    log_file: str | None = Field(
+        default="lrguard.jsonl",
+        description="JSON-lines decision log written in the run's output folder; None: none.",
+    )
+    ignore: tuple[str, ...] = Field(
+        default=(), description="Rule codes (or prefixes) never reported."
+    )
+
+    def is_ignored(self, code: str) -> bool:
+        """True when ``code`` matches one of the ``ignore`` prefixes."""
+        return any(code.startswith(prefix) for prefix in self.ignore)
+
+
+def resolve_policy(policy: GuardPolicy | None, overrides: dict[str, Any]) -> GuardPolicy:
+    """Build the policy of a plugin given ``policy=`` or the same keywords directly.
+
+    Raises:
+        ValueError: both ``policy`` and keywords were given.
+        pydantic.ValidationError: a keyword or value is invalid.
+    """
+    if policy is not None and overrides:
+        raise ValueError(
+            f"give either policy=GuardPolicy(...) or keywords {sorted(overrides)}, not both"
+        )
+    if policy is not None:
+        if not isinstance(policy, GuardPolicy):
+            raise TypeError(f"policy must be a GuardPolicy, got {type(policy).__name__}")
+        return policy
+    return GuardPolicy(**overrides)

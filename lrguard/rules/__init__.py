@@ -1,0 +1,153 @@
+"""The rule registry: every rule has a stable code, a kebab-case name and a doc.
+
+Rules are data plus one pure function ``check(plan) -> list[Finding]``. Each module in this
+package defines one rule (or a few closely related ones) and registers it with ``@rule``.
+Codes are never renumbered or reused.
+
+Example:
+    >>> from lrguard.rules import get_rule
+    >>> get_rule("LRG001").name
+    'initial-lr-below-min'
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lrguard.findings import Finding, Severity
+from lrguard.plan import TrainingPlan
+from lrguard.policy import GuardPolicy
+
+CheckFn = Callable[[TrainingPlan], Iterable[Finding]]
+AdjustFn = Callable[[TrainingPlan, Finding, GuardPolicy], "Adjustment"]
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """The result of fixing one finding: the new plan and the values before and after."""
+
+    plan: TrainingPlan
+    before: Any
+    after: Any
+
+
+DOC_SECTIONS = ("what", "why", "example", "fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's identity, documentation and check.
+
+    Attributes:
+        code: stable code, ``LRG`` + 3 digits.
+        name: kebab-case name.
+        severity: the usual severity of its findings.
+        summary: one line.
+        what / why / example / fix: the doc sections shown by ``lrguard explain``.
+        check: pure function from a plan to findings; None for rules that name training
+            events (annealing, stopping) rather than configuration problems.
+        adjust: pure function fixing one finding of this rule (``on_violation="adjust"``);
+            None when there is no safe fix.
+        always_adjust: apply ``adjust`` in ``warn`` mode too (the value cannot be used as
+            given, e.g. a number written as a string).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    what: str
+    why: str
+    example: str
+    fix: str
+    check: CheckFn | None = None
+    adjust: AdjustFn | None = None
+    always_adjust: bool = False
+
+    def missing_sections(self) -> list[str]:
+        """Doc sections that are empty."""
+        return [s for s in DOC_SECTIONS if not getattr(self, s).strip()]
+
+    def explain(self) -> str:
+        """The rule's full doc as text."""
+        parts = [f"{self.code} {self.name} ({self.severity.value})", self.summary, ""]
+        for section, title in zip(
+            DOC_SECTIONS, ("What it does", "Why is this bad?", "Example", "Fix"), strict=True
+        ):
+            parts += [f"## {title}", getattr(self, section).strip(), ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def register(rule_: Rule) -> Rule:
+    """Add ``rule_`` to the registry; a code or name used twice is an error."""
+    if rule_.code in _REGISTRY:
+        raise ValueError(f"rule code {rule_.code} registered twice")
+    if any(r.name == rule_.name for r in _REGISTRY.values()):
+        raise ValueError(f"rule name {rule_.name} registered twice")
+    if rule_.missing_sections():
+        raise ValueError(f"rule {rule_.code} lacks doc sections {rule_.missing_sections()}")
+    _REGISTRY[rule_.code] = rule_
+    return rule_
+
+
+def _load_all() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, by code."""
+    _load_all()
+    return [_REGISTRY[code] for code in sorted(_REGISTRY)]
+
+
+def get_rule(code: str) -> Rule:
+    """The rule with ``code`` (case-insensitive).
+
+    Raises:
+        KeyError: no such rule; the message lists the known codes.
+    """
+    _load_all()
+    key = code.strip().upper()
+    if key not in _REGISTRY:
+        raise KeyError(f"unknown rule {code!r}; known rules: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[key]
+
+
+def _selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:
+    if select is not None and not any(code.startswith(p.upper()) for p in select):
+        return False
+    return not (ignore is not None and any(code.startswith(p.upper()) for p in ignore))
+
+
+def check_plan(
+    plan: TrainingPlan,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> list[Finding]:
+    """Run every registered rule on ``plan``.
+
+    Args:
+        plan: the run to check.
+        select: only rule codes with one of these prefixes (all when None).
+        ignore: skip rule codes with one of these prefixes.
+
+    Returns:
+        Findings, errors first, then in rule-code order.
+    """
+    select = list(select) if select is not None else None
+    ignore = list(ignore) if ignore is not None else None
+    findings: list[Finding] = []
+    for rule_ in all_rules():
+        if rule_.check is None or not _selected(rule_.code, select, ignore):
+            continue
+        findings.extend(rule_.check(plan))
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(findings, key=lambda f: (order[f.severity], f.code))

@@ -1,0 +1,78 @@
+"""LRG007 anneal-budget: how much plateau annealing fits between the rate and the floor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrguard.annealing import worst_case_trajectory
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt
+from lrguard.plan import TrainingPlan
+from lrguard.rules import Rule, register
+from lrguard.rules._groups import group_numbers, usable_pair
+
+
+def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG007: anneals that fit and the earliest epoch plateau annealing can stop at."""
+    if plan.annealing is None or not plan.max_epochs or not plan.param_groups:
+        return
+    pairs = [usable_pair(g) for g in group_numbers(plan)]
+    if any(p is None or p[0] < p[1] for p in pairs):
+        return  # unusable or below-min values are other rules' findings
+    lrs = tuple(p[0] for p in pairs if p is not None)
+    floors = tuple(p[1] for p in pairs if p is not None)
+    stop_rule = "flair" if plan.stops_at_min_lr else "guard"
+    traj = worst_case_trajectory(lrs, floors, plan.annealing, plan.max_epochs, stop_rule)
+    anneals = len(traj.anneal_epochs)
+    stop = (
+        f"training can stop after epoch {traj.stop_epoch} of {plan.max_epochs}"
+        if traj.stop_epoch is not None
+        else f"all {plan.max_epochs} epochs run even then"
+    )
+    a = plan.annealing
+    message = (
+        f"{anneals} anneal(s) by anneal_factor={fmt(a.factor)} fit between "
+        f"learning_rate={fmt(lrs[0])} and min_learning_rate={fmt(floors[0])}; with "
+        f"patience={a.patience}, if the metric never improves after epoch 1, {stop}."
+    )
+    if anneals == 0 and traj.stop_epoch is not None:
+        yield Finding(
+            code="LRG007",
+            severity=Severity.WARNING,
+            message=message + " The first plateau ends training without annealing.",
+            location="annealing",
+            field="min_learning_rate",
+            value=floors[0],
+            fix=f"Set min_learning_rate<={fmt(lrs[0] * a.factor)} to allow at least one anneal.",
+        )
+    else:
+        yield Finding(
+            code="LRG007",
+            severity=Severity.INFO,
+            message=message,
+            location="annealing",
+            field="min_learning_rate",
+            value=floors[0],
+        )
+
+
+register(
+    Rule(
+        code="LRG007",
+        name="anneal-budget",
+        severity=Severity.INFO,
+        summary="How many plateau anneals fit between the initial rate and the floor, and the "
+        "earliest epoch training can stop.",
+        what="Simulates plateau annealing in the worst case (the metric never improves after "
+        "epoch 1) and reports the anneals that fit and the epoch training would stop, "
+        "against max_epochs.",
+        why="With the floor close to the initial rate, the first plateau ends training with "
+        "no annealing at all; with it far below, the run never stops early. Either can be "
+        "intended, but should be known before the run.",
+        example="learning_rate=0.1, min_learning_rate=1e-4, anneal_factor=0.5, patience=3: "
+        "10 anneals; stops after epoch 45 at the earliest (guarded), 41 stock",
+        fix="Choose min_learning_rate = learning_rate * anneal_factor**k for the k anneals "
+        "you want to allow.",
+        check=check_anneal_budget,
+    )
+)
