@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lrguard.errors import LRGuardError
@@ -29,10 +30,12 @@ class Preflight:
     error: LRGuardError | None = None
 
 
-def _must_refuse(finding: Finding, policy: GuardPolicy) -> bool:
+def _must_refuse(finding: Finding, policy: GuardPolicy, cannot_fix: frozenset[str]) -> bool:
     rule = get_rule(finding.code)
     if finding.severity == Severity.INFO:
         return False
+    if finding.code in cannot_fix and (rule.always_adjust or policy.on_violation == "adjust"):
+        return True
     if policy.on_violation == "error":
         return finding.severity == Severity.ERROR or rule.adjust is not None
     return finding.severity == Severity.ERROR and rule.adjust is None
@@ -45,7 +48,11 @@ def _refusal(findings: list[Finding]) -> LRGuardError:
 
 
 def decide(
-    plan: TrainingPlan, policy: GuardPolicy, framework: str, findings: list[Finding] | None = None
+    plan: TrainingPlan,
+    policy: GuardPolicy,
+    framework: str,
+    findings: list[Finding] | None = None,
+    cannot_fix: Iterable[str] = (),
 ) -> Preflight:
     """Check ``plan`` and decide, finding by finding, what to do under ``policy``.
 
@@ -58,6 +65,8 @@ def decide(
         policy: what to do about violations.
         framework: recorded in every decision ('flair', 'hf').
         findings: precomputed findings (``check_plan(plan)`` when None).
+        cannot_fix: rule codes the integration cannot fix at this point (e.g. a string
+            learning rate Flair has already handed to the optimizer): refused instead.
 
     Returns:
         A ``Preflight``; when ``error`` is set, the caller raises it before any training.
@@ -73,7 +82,8 @@ def decide(
     if findings is None:
         findings = check_plan(plan, ignore=policy.ignore)
     findings = [f for f in findings if not policy.is_ignored(f.code)]
-    refused = [f for f in findings if _must_refuse(f, policy)]
+    blocked = frozenset(cannot_fix)
+    refused = [f for f in findings if _must_refuse(f, policy, blocked)]
     if refused:
         decisions = [Decision.from_finding(f, Action.RAISED, framework=framework) for f in refused]
         return Preflight(plan, findings, decisions, _refusal(refused))

@@ -1,0 +1,341 @@
+"""``LRGuardPlugin``: Flair plateau annealing that validates first and stops only on patience."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import flair
+from flair.trainers.plugins import TrainerPlugin, TrainingInterrupt
+from flair.trainers.plugins.metric_records import MetricRecord
+from pydantic import BaseModel, ConfigDict, Field
+
+from flair_lrguard.call import TrainCall, describe_call, find_train_custom_locals, neutralize
+from lrguard import (
+    Action,
+    Decision,
+    DecisionLog,
+    GuardPolicy,
+    LRGuardError,
+    Preflight,
+    Severity,
+    decide,
+)
+from lrguard.adapters.flair_kwargs import flair_plan
+from lrguard.annealing import PlateauOutcome, PlateauState, plateau_step
+from lrguard.numbers import fmt
+from lrguard.plan import TrainingPlan
+from lrguard.policy import resolve_policy
+
+log = logging.getLogger("flair.lrguard")
+
+STATE_SCHEMA = 1
+
+UNFIXABLE_IN_FLAIR = ("LRG004",)
+"""Flair builds its optimizer from ``learning_rate`` before any plugin hook can change it,
+so a learning rate given as a string cannot be coerced: it is refused with the fix."""
+
+
+class AnnealingSettings(BaseModel):
+    """Annealing settings given to the plugin itself (None: adopt Flair's, or its defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_learning_rate: float | list[float] | None = Field(default=None)
+    anneal_factor: float | None = Field(default=None, gt=0.0, lt=1.0)
+    patience: int | None = Field(default=None, ge=0)
+    initial_extra_patience: int | None = Field(default=None, ge=0)
+    anneal_with_restarts: bool | None = Field(default=None)
+
+    def given(self) -> dict[str, Any]:
+        """The settings that were set explicitly."""
+        return self.model_dump(exclude_none=True)
+
+
+class LRGuardPlugin(TrainerPlugin):
+    """Replaces Flair's AnnealOnPlateau: validates learning rates before epoch 1, anneals like
+    Flair but never below the floor, and stops only when patience is exhausted at the floor.
+
+    Pass it to ``ModelTrainer.train(plugins=[LRGuardPlugin()])`` (it takes over the default
+    AnnealingPlugin and its settings), to ``train_custom`` (annealing with its own settings)
+    or to ``fine_tune`` (validation and logging only; the linear schedule is untouched).
+
+    Args:
+        policy: a ``GuardPolicy``; or give its fields as keywords instead
+            (``on_violation``, ``adjust_strategy``, ``min_lr_ratio``, ...).
+        min_learning_rate: floor per param group (float or list); default: the one given to
+            ``train()``, else Flair's 1e-4.
+        anneal_factor: lr multiplier on a plateau; default: ``train()``'s, else 0.5.
+        patience: bad evaluations tolerated before annealing; default: ``train()``'s, else 3.
+        initial_extra_patience: extra patience before the first anneal.
+        anneal_with_restarts: reload the best model after each anneal.
+        **policy_keywords: ``GuardPolicy`` fields.
+
+    Raises:
+        pydantic.ValidationError: a setting is invalid (named in the message).
+
+    Example:
+        >>> plugin = LRGuardPlugin(on_violation="warn", min_lr_ratio=0.01)
+        >>> plugin.policy.on_violation
+        'warn'
+    """
+
+    def __init__(
+        self,
+        policy: GuardPolicy | None = None,
+        *,
+        min_learning_rate: float | list[float] | None = None,
+        anneal_factor: float | None = None,
+        patience: int | None = None,
+        initial_extra_patience: int | None = None,
+        anneal_with_restarts: bool | None = None,
+        **policy_keywords: Any,
+    ) -> None:
+        super().__init__()
+        self.policy = resolve_policy(policy, policy_keywords)
+        self.settings = AnnealingSettings(
+            min_learning_rate=min_learning_rate,
+            anneal_factor=anneal_factor,
+            patience=patience,
+            initial_extra_patience=initial_extra_patience,
+            anneal_with_restarts=anneal_with_restarts,
+        )
+        self._reset_run()
+
+    # -- run state ---------------------------------------------------------------------------
+
+    def _reset_run(self) -> None:
+        self.call: TrainCall | None = None
+        self.plan: TrainingPlan | None = None
+        self.preflight: Preflight | None = None
+        self.decision_log: DecisionLog | None = None
+        self.floors: tuple[float, ...] = ()
+        self.state: PlateauState | None = None
+        self.stop_reason: str | None = None
+        self._base_path: Path | None = None
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        """The JSON-lines records of this run's decisions so far."""
+        return self.decision_log.records if self.decision_log else []
+
+    # -- attaching: the pre-flight check ------------------------------------------------------
+
+    def attach_to(self, pluggable: Any) -> None:
+        """Check the call's learning rates, then attach (again, for a second ``train()``).
+
+        Raises:
+            LRGuardError: the policy refuses the run; nothing has been trained.
+        """
+        if self.pluggable is not None:
+            self.detach()  # the same instance used for another train() call
+        self._reset_run()
+        values = find_train_custom_locals(pluggable)
+        if values is not None:
+            self._preflight(describe_call(values), pluggable)
+        super().attach_to(pluggable)
+
+    def _preflight(self, call: TrainCall, trainer: Any) -> None:
+        for stock in call.stock_annealing:
+            neutralize(stock)
+        self.call = call
+        kwargs = {**call.kwargs, **call.adopted, **self.settings.given()}
+        has_dev = bool(trainer.corpus.dev)
+        self.plan = flair_plan(
+            kwargs,
+            call.entry,
+            has_dev=has_dev,
+            framework_version=flair.__version__,
+            guard_annealing=kwargs,
+        )
+        self.preflight = decide(self.plan, self.policy, "flair", cannot_fix=UNFIXABLE_IN_FLAIR)
+        if self.preflight.error is not None:
+            for decision in self.preflight.decisions:
+                log.error(decision.render())
+            raise self.preflight.error
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    @TrainerPlugin.hook
+    def after_setup(self, optimizer: Any = None, base_path: Any = None, **kw: Any) -> None:
+        """Apply the pre-flight decisions to the optimizer and start the decision log."""
+        if self.preflight is None:  # attached outside train_custom: check now
+            self._preflight(describe_call({**kw, "base_path": base_path}), self.trainer)
+        if self.preflight is None or self.plan is None:
+            return
+        self._base_path = Path(base_path) if base_path is not None else None
+        self._open_log()
+        adjusted = self.preflight.plan
+        groups = self.trainer.optimizer.param_groups
+        if len(groups) != len(adjusted.param_groups):
+            raise LRGuardError(
+                f"the optimizer has {len(groups)} param groups, the training call implies "
+                f"{len(adjusted.param_groups)} (decoder_learning_rate gives 2, else 1); "
+                "LRGuardPlugin supports the optimizer ModelTrainer builds itself."
+            )
+        for group, planned in zip(groups, adjusted.param_groups, strict=True):
+            if float(group["lr"]) != float(planned.lr):
+                group["lr"] = float(planned.lr)
+        for decision in self.preflight.decisions:
+            self._emit(decision)
+        if adjusted.annealing is None:
+            return
+        self.floors = tuple(
+            0.0 if g.min_lr is None else float(g.min_lr) for g in adjusted.param_groups
+        )
+        lrs = tuple(float(g["lr"]) for g in self.trainer.optimizer.param_groups)
+        self.state = PlateauState.start(lrs, adjusted.annealing)
+
+    @TrainerPlugin.hook
+    def before_training_epoch(self, epoch: int, **kw: Any) -> None:
+        """Stop here, after the previous epoch's best model was saved, when patience ran out."""
+        if self.call is not None:
+            for stock in self.call.stock_annealing:
+                if stock.pluggable is not None:
+                    neutralize(stock)
+        if self.stop_reason is not None:
+            raise TrainingInterrupt(self.stop_reason)
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, epoch: int, validation_scores: tuple = (), **kw: Any) -> None:
+        """One plateau-annealing step on the evaluation's main score (aux: the dev loss)."""
+        if self.state is None or self.plan is None or not validation_scores:
+            return
+        settings = self.preflight.plan.annealing if self.preflight else None
+        if settings is None:
+            return
+        metric = validation_scores[0]
+        aux = validation_scores[1] if len(validation_scores) > 1 else None
+        before = self.state.lrs
+        self.state, outcome = plateau_step(self.state, settings, self.floors, metric, aux)
+        self._report_epoch(epoch, before, outcome, settings.patience)
+        if outcome.reduced:
+            for group, lr in zip(self.trainer.optimizer.param_groups, self.state.lrs, strict=True):
+                group["lr"] = lr
+            if settings.with_restarts:
+                self._restore_best_model()
+        if outcome.should_stop:
+            self._stop(epoch, settings.patience)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _report_epoch(
+        self, epoch: int, before: tuple[float, ...], outcome: PlateauOutcome, patience: int
+    ) -> None:
+        if outcome.reduced and self.state is not None:
+            log.info(
+                f" - {outcome.bad_epochs} epochs without improvement (above 'patience')"
+                f"-> annealing learning_rate to {list(self.state.lrs)}"
+            )
+            self._emit(
+                Decision(
+                    rule="LRG009",
+                    severity=Severity.INFO,
+                    action=Action.ANNEALED,
+                    message=(
+                        f"{patience + 1} evaluations without improvement "
+                        f"(patience={patience}): learning rate "
+                        f"{_lrs(before)} -> {_lrs(self.state.lrs)} (floor {_lrs(self.floors)})."
+                    ),
+                    before={"lr": list(before)},
+                    after={"lr": list(self.state.lrs)},
+                    epoch=epoch,
+                )
+            )
+        else:
+            log.info(f" - {outcome.bad_epochs} epochs without improvement")
+        if self.state is not None:
+            self.trainer.dispatch(
+                "metric_recorded",
+                MetricRecord.scalar(
+                    name="bad_epochs", value=outcome.bad_epochs, global_step=self.state.last_epoch
+                ),
+            )
+
+    def _stop(self, epoch: int, patience: int) -> None:
+        if self.state is None:
+            return
+        best = "best-model.pt keeps the best epoch" if self._has_best_model() else "no best model"
+        self.stop_reason = (
+            f"lrguard: stopping after epoch {epoch}: {patience + 1} evaluations without "
+            f"improvement (patience={patience}) with the learning rate at its floor "
+            f"{_lrs(self.state.lrs)} (min {_lrs(self.floors)}); {best}."
+        )
+        self._emit(
+            Decision(
+                rule="LRG010",
+                severity=Severity.INFO,
+                action=Action.STOPPED,
+                message=self.stop_reason.removeprefix("lrguard: "),
+                before={"lr": list(self.state.lrs)},
+                after=None,
+                epoch=epoch,
+            )
+        )
+
+    def _has_best_model(self) -> bool:
+        return self._base_path is not None and (self._base_path / "best-model.pt").exists()
+
+    def _restore_best_model(self) -> None:
+        if self._base_path is None or not self._has_best_model():
+            return
+        log.info("resetting to best model")
+        best = self.model.load(self._base_path / "best-model.pt")
+        self.model.load_state_dict(best.state_dict())
+
+    def _open_log(self) -> None:
+        path = None
+        if self.policy.log_file and self._base_path is not None and _is_main_process():
+            path = self._base_path / self.policy.log_file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")  # one file per run, like training.log
+        self.decision_log = DecisionLog("flair", log, path)
+        card = getattr(self.model, "model_card", None)
+        if isinstance(card, dict):
+            card["lrguard"] = {
+                "schema": STATE_SCHEMA,
+                "policy": self.policy.model_dump(mode="json"),
+                "decisions": self.decision_log.records,
+            }
+
+    def _emit(self, decision: Decision) -> None:
+        if self.decision_log is not None and _is_main_process():
+            self.decision_log.emit(decision)
+
+    # -- Flair plugin protocol ----------------------------------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """The plugin's description for the model card."""
+        return {
+            **super().get_state(),
+            "policy": self.policy.model_dump(mode="json"),
+            "settings": self.settings.given(),
+        }
+
+    def __str__(self) -> str:
+        settings = self.preflight.plan.annealing if self.preflight else None
+        if settings is None:
+            return f"LRGuardPlugin | on_violation: '{self.policy.on_violation}' (validation only)"
+        return (
+            f"LRGuardPlugin (AnnealOnPlateau, stops only at the floor) | "
+            f"patience: '{settings.patience}', anneal_factor: '{settings.factor}', "
+            f"floor: '{_lrs(self.floors) if self.floors else 'from pre-flight'}', "
+            f"on_violation: '{self.policy.on_violation}'"
+        )
+
+
+def _lrs(values: tuple[float, ...] | list[float]) -> str:
+    text = ", ".join(fmt(float(v)) for v in values)
+    return text if len(values) == 1 else f"[{text}]"
+
+
+def _is_main_process() -> bool:
+    try:
+        from flair.distributed_utils import is_main_process
+    except ImportError:  # flair < 0.15 has no distributed training
+        return True
+    return bool(is_main_process())
+
+
+__all__ = ["AnnealingSettings", "LRGuardPlugin"]

@@ -1,0 +1,46 @@
+"""The headline case: lr 1e-5 with the default min_learning_rate 1e-4."""
+
+from __future__ import annotations
+
+import json
+
+from tests.flair.conftest import FAST, Recorder
+
+from flair_lrguard import LRGuardPlugin
+
+
+def test_stock_flair_stops_after_one_epoch_guarded_runs_all(trainer_factory, tmp_path):
+    stock = Recorder()
+    trainer_factory().train(
+        tmp_path / "stock", learning_rate=1e-5, patience=10, max_epochs=5, plugins=[stock], **FAST
+    )
+    assert stock.epochs_trained == 1
+    assert not (tmp_path / "stock" / "best-model.pt").exists()
+
+    guarded = Recorder()
+    base = tmp_path / "guarded"
+    trainer = trainer_factory()
+    trainer.train(
+        base,
+        learning_rate=1e-5,
+        patience=10,
+        max_epochs=5,
+        plugins=[LRGuardPlugin(), guarded],
+        **FAST,
+    )
+    assert guarded.epochs_trained == 5
+    assert (base / "best-model.pt").exists()
+    assert all(lrs == [1e-5] for lrs in guarded.lr_per_epoch)
+
+    records = [json.loads(line) for line in (base / "lrguard.jsonl").read_text().splitlines()]
+    adjusted = [r for r in records if r["action"] == "adjusted"]
+    assert [r["rule"] for r in adjusted] == ["LRG001"]
+    assert adjusted[0]["before"] == {"min_learning_rate": 1e-4}
+    assert adjusted[0]["after"] == {"min_learning_rate": 1e-6}
+    for record in records:
+        assert {"rule", "severity", "action", "message", "before", "after", "framework"} <= set(
+            record
+        )
+        assert record["framework"] == "flair"
+    assert trainer.model.model_card["lrguard"]["decisions"] == records
+    assert "LRG001" in (base / "training.log").read_text()
