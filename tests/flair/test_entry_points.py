@@ -1,0 +1,95 @@
+"""train(attach_default_scheduler=False), train_custom, fine_tune, re-use, check_train_args."""
+
+from __future__ import annotations
+
+import pytest
+from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
+
+from flair_lrguard import LRGuardPlugin, check_train_args
+
+
+def test_without_default_scheduler_uses_own_settings(trainer_factory, tmp_path):
+    recorder = Recorder()
+    plugin = LRGuardPlugin(min_learning_rate=0.05, patience=0)
+    trainer_factory(FlatMetricClassifier).train(
+        tmp_path,
+        learning_rate=0.1,
+        attach_default_scheduler=False,
+        max_epochs=6,
+        plugins=[plugin, recorder],
+        **FAST,
+    )
+    assert plugin.call is not None and plugin.call.entry == "train_custom"
+    assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1, 0.1, 0.05]
+
+
+def test_train_custom_defaults_to_flairs_settings(trainer_factory, tmp_path):
+    plugin = LRGuardPlugin()
+    recorder = Recorder()
+    trainer_factory().train_custom(
+        tmp_path, learning_rate=1e-5, max_epochs=3, plugins=[plugin, recorder], **FAST
+    )
+    assert recorder.epochs_trained == 3
+    settings = plugin.preflight.plan.annealing
+    assert (settings.factor, settings.patience) == (0.5, 3)
+    assert plugin.floors == (1e-6,)  # Flair's default minimum 1e-4, adjusted
+
+
+def test_fine_tune_validates_and_logs_only(trainer_factory, tmp_path):
+    plugin = LRGuardPlugin()
+    recorder = Recorder()
+    trainer_factory().fine_tune(
+        tmp_path, learning_rate=5e-5, max_epochs=2, plugins=[plugin, recorder], **FAST
+    )
+    assert recorder.epochs_trained == 2
+    assert plugin.call.entry == "fine_tune"
+    assert plugin.preflight.plan.annealing is None
+    assert plugin.state is None  # no plateau annealing on top of the linear schedule
+    assert (tmp_path / "lrguard.jsonl").exists()
+
+
+def test_fine_tune_refuses_a_nan_rate(trainer_factory, tmp_path):
+    from lrguard import LRGuardError
+
+    with pytest.raises(LRGuardError, match="is NaN"):
+        trainer_factory().fine_tune(
+            tmp_path, learning_rate=float("nan"), plugins=[LRGuardPlugin()], **FAST
+        )
+
+
+def test_same_plugin_instance_for_a_second_train_call(trainer_factory, tmp_path):
+    plugin = LRGuardPlugin()
+    trainer = trainer_factory()
+    for run in ("first", "second"):
+        recorder = Recorder()
+        trainer.train(
+            tmp_path / run,
+            learning_rate=1e-5,
+            max_epochs=2,
+            plugins=[plugin, recorder],
+            **FAST,
+        )
+        assert recorder.epochs_trained == 2
+        assert (tmp_path / run / "lrguard.jsonl").exists()
+    assert len([d for d in plugin.decisions if d["rule"] == "LRG001"]) == 1  # fresh per run
+
+
+def test_same_plugins_list_for_a_second_train_call(trainer_factory, tmp_path):
+    plugins = [LRGuardPlugin()]  # Flair appends its AnnealingPlugin to this very list
+    trainer = trainer_factory()
+    trainer.train(tmp_path / "a", learning_rate=1e-5, max_epochs=2, plugins=plugins, **FAST)
+    recorder = Recorder()
+    plugins.append(recorder)
+    trainer.train(tmp_path / "b", learning_rate=1e-5, max_epochs=2, plugins=plugins, **FAST)
+    assert recorder.epochs_trained == 2
+
+
+def test_check_train_args_without_training():
+    findings = check_train_args(learning_rate=1e-5, patience=10)
+    assert [f.code for f in findings] == ["LRG001"]
+    assert "Flair stops after epoch 1" in findings[0].message
+    assert check_train_args(learning_rate=0.1)[0].code == "LRG007"  # info: anneal budget
+    assert [f.code for f in check_train_args(learning_rate="1e-5")] == ["LRG001", "LRG004"]
+    assert [f.code for f in check_train_args("fine_tune", learning_rate=1e-5)] == []
+    codes = {f.code for f in check_train_args(learning_rate=0.1, min_learning_rate=[1e-4, 1e-5])}
+    assert codes == {"LRG008"}
