@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
 
 from flair_lrguard import LRGuardPlugin
 from lrguard import read_jsonl
+from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
 
 
 def test_trajectory_equals_stock_until_the_floor(trainer_factory, tmp_path):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
 
 from flair_lrguard import LRGuardPlugin, check_train_args
+from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
 
 
 def test_without_default_scheduler_uses_own_settings(trainer_factory, tmp_path):

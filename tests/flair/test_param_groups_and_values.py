@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.flair.conftest import FAST, Recorder
 
 from flair_lrguard import LRGuardPlugin
 from lrguard import LRGuardError
+from tests.flair.conftest import FAST, Recorder
 
 
 def test_decoder_learning_rate_gives_two_checked_groups(trainer_factory, tmp_path):

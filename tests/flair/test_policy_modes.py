@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from tests.flair.conftest import FAST, Recorder
 
 from flair_lrguard import LRGuardPlugin
 from lrguard import GuardPolicy, LRGuardError
+from tests.flair.conftest import FAST, Recorder
 
 
 def test_error_mode_raises_before_any_epoch(trainer_factory, tmp_path):

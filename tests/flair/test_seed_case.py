@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.flair.conftest import FAST, Recorder
-
 from flair_lrguard import LRGuardPlugin
+from tests.flair.conftest import FAST, Recorder
 
 
 def test_stock_flair_stops_after_one_epoch_guarded_runs_all(trainer_factory, tmp_path):
