@@ -12,34 +12,60 @@ from lrguard.rules import Rule, register
 from lrguard.rules._groups import group_numbers, usable_pair
 
 
+def full_anneals(lr: float, floor: float, factor: float) -> int | None:
+    """How many times ``lr`` can be multiplied by ``factor`` and stay >= ``floor``.
+
+    Returns:
+        The count, or None when there is no floor (``floor <= 0``).
+
+    Example:
+        >>> full_anneals(0.1, 1e-4, 0.5)
+        9
+    """
+    if floor <= 0:
+        return None
+    count = 0
+    while lr * factor ** (count + 1) >= floor * (1 - 1e-12):
+        count += 1
+    return count
+
+
 def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG007: anneals that fit and the earliest epoch plateau annealing can stop at."""
     if plan.annealing is None or not plan.max_epochs or not plan.param_groups:
         return
     pairs = [usable_pair(g) for g in group_numbers(plan)]
-    if any(p is None or p[0] < p[1] for p in pairs):
-        return  # unusable or below-min values are other rules' findings
+    if any(p is None or p[0] <= p[1] for p in pairs):
+        return  # unusable, below-min or equal values are other rules' findings
     lrs = tuple(p[0] for p in pairs if p is not None)
     floors = tuple(p[1] for p in pairs if p is not None)
     stop_rule = "flair" if plan.stops_at_min_lr else "guard"
     traj = worst_case_trajectory(lrs, floors, plan.annealing, plan.max_epochs, stop_rule)
-    anneals = len(traj.anneal_epochs)
+    a = plan.annealing
+    counts = [full_anneals(lr, floor, a.factor) for lr, floor in zip(lrs, floors, strict=True)]
+    bounded = [c for c in counts if c is not None]
+    anneals = min(bounded) if bounded else None
     stop = (
         f"training can stop after epoch {traj.stop_epoch} of {plan.max_epochs}"
         if traj.stop_epoch is not None
         else f"all {plan.max_epochs} epochs run even then"
     )
-    a = plan.annealing
+    count = "unbounded" if anneals is None else str(anneals)
     message = (
-        f"{anneals} anneal(s) by anneal_factor={fmt(a.factor)} fit between "
+        f"{count} anneal(s) by anneal_factor={fmt(a.factor)} fit between "
         f"learning_rate={fmt(lrs[0])} and min_learning_rate={fmt(floors[0])}; with "
         f"patience={a.patience}, if the metric never improves after epoch 1, {stop}."
     )
     if anneals == 0 and traj.stop_epoch is not None:
+        consequence = (
+            " The first plateau ends training without annealing."
+            if plan.stops_at_min_lr
+            else " The first plateau anneals straight to the floor."
+        )
         yield Finding(
             code="LRG007",
             severity=Severity.WARNING,
-            message=message + " The first plateau ends training without annealing.",
+            message=message + consequence,
             location="annealing",
             field="min_learning_rate",
             value=floors[0],
@@ -70,7 +96,8 @@ register(
         "no annealing at all; with it far below, the run never stops early. Either can be "
         "intended, but should be known before the run.",
         example="learning_rate=0.1, min_learning_rate=1e-4, anneal_factor=0.5, patience=3: "
-        "10 anneals; stops after epoch 45 at the earliest (guarded), 41 stock",
+        "9 anneals fit; stops after epoch 41 at the earliest stock, 45 guarded (one more "
+        "anneal clamps to the floor, then patience runs out there)",
         fix="Choose min_learning_rate = learning_rate * anneal_factor**k for the k anneals "
         "you want to allow.",
         check=check_anneal_budget,
