@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,53 +9,12 @@ import pytest
 
 flair = pytest.importorskip("flair")
 
-from flair.data import Corpus, Dictionary, Sentence  # noqa: E402
-from flair.datasets import SentenceDataset  # noqa: E402
-from flair.embeddings import DocumentPoolEmbeddings, OneHotEmbeddings  # noqa: E402
+from flair.data import Corpus  # noqa: E402
 from flair.models import TextClassifier  # noqa: E402
 from flair.trainers import ModelTrainer  # noqa: E402
 from flair.trainers.plugins import TrainerPlugin  # noqa: E402
 
-WORDS = {
-    "sports": ["ball", "goal", "team", "match", "score", "coach"],
-    "politics": ["vote", "law", "party", "senate", "bill", "court"],
-}
-
-
-def _sentences(n: int, seed: int) -> list[Sentence]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        label = "sports" if i % 2 == 0 else "politics"
-        words = rng.choices(WORDS[label], k=4) + rng.choices(["the", "a", "today"], k=2)
-        rng.shuffle(words)
-        sentence = Sentence(" ".join(words))
-        sentence.add_label("topic", label)
-        out.append(sentence)
-    return out
-
-
-def make_corpus(with_dev: bool = True) -> Corpus:
-    """A two-class topic corpus: 24 train, 8 dev, 8 test sentences."""
-    dev = SentenceDataset(_sentences(8, 2)) if with_dev else None
-    return Corpus(
-        train=SentenceDataset(_sentences(24, 1)),
-        dev=dev,
-        test=SentenceDataset(_sentences(8, 3)),
-        sample_missing_splits=False,
-    )
-
-
-def make_classifier(corpus: Corpus, cls: type[TextClassifier] = TextClassifier) -> TextClassifier:
-    """A TextClassifier over 8-dimensional one-hot embeddings of the corpus vocabulary."""
-    flair.set_seed(0)
-    vocab = Dictionary()
-    for sentence in corpus.get_all_sentences():
-        for token in sentence:
-            vocab.add_item(token.text)
-    embeddings = DocumentPoolEmbeddings([OneHotEmbeddings(vocab, embedding_length=8)])
-    label_dict = corpus.make_label_dictionary("topic", add_unk=False)
-    return cls(embeddings=embeddings, label_dictionary=label_dict, label_type="topic")
+from demo.flair_tiny import make_classifier, make_corpus  # noqa: E402
 
 
 class FlatMetricClassifier(TextClassifier):

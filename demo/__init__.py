@@ -1,0 +1,1 @@
+"""The headline demo (``make demo``) and the tiny offline models it and the tests train."""

@@ -1,0 +1,97 @@
+"""``make demo``: Flair at lr 1e-5 stock (stops after epoch 1) vs guarded (all epochs),
+then a pre-flight check of the example configs. Outputs go to ``demo-output/``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+OUT = Path("demo-output")
+EXAMPLES = Path("examples")
+SETTINGS: dict[str, Any] = {
+    "learning_rate": 1e-5,
+    "patience": 10,
+    "max_epochs": 5,
+    "mini_batch_size": 8,
+}
+
+
+def _quiet_flair_console() -> None:
+    """Keep Flair's per-batch lines in training.log but off the console."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for handler in logging.getLogger("flair").handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(
+            handler, logging.FileHandler
+        ):
+            handler.setLevel(logging.WARNING)
+
+
+def _no_progress_bars() -> None:
+    """Flair's evaluation forces its progress bar on (``disable=False``); hide it here."""
+    from flair.file_utils import Tqdm
+    from tqdm import tqdm
+
+    Tqdm.tqdm = staticmethod(lambda *args, **kwargs: tqdm(*args, **{**kwargs, "disable": True}))
+
+
+def _epochs_trained(base_path: Path) -> int:
+    log = (base_path / "training.log").read_text(encoding="utf-8")
+    return sum(1 for line in log.splitlines() if " done: loss " in line)
+
+
+def run_flair() -> tuple[int, int, list[dict[str, Any]]]:
+    """Train the tiny classifier stock and guarded; return epochs of each and the decisions."""
+    from flair.trainers import ModelTrainer
+
+    from demo.flair_tiny import make_classifier, make_corpus
+    from flair_lrguard import LRGuardPlugin
+
+    _quiet_flair_console()  # again: importing flair installs its console handler
+    _no_progress_bars()
+    runs = {}
+    for name, plugins in (("stock", []), ("guarded", [LRGuardPlugin()])):
+        corpus = make_corpus()
+        trainer = ModelTrainer(make_classifier(corpus), corpus)
+        print(f"-- training {name}: " + ", ".join(f"{k}={v}" for k, v in SETTINGS.items()))
+        trainer.train(OUT / f"flair-{name}", plugins=plugins, **SETTINGS)
+        runs[name] = _epochs_trained(OUT / f"flair-{name}")
+    return runs["stock"], runs["guarded"], plugins[0].decisions
+
+
+def run_check() -> int:
+    """``lrguard check examples/``; its exit code."""
+    if not EXAMPLES.exists():
+        return 0
+    print(f"\n-- lrguard check {EXAMPLES}/")
+    return subprocess.call([sys.executable, "-m", "lrguard", "check", str(EXAMPLES)])
+
+
+def main() -> int:
+    """Run the demo and print its summary."""
+    shutil.rmtree(OUT, ignore_errors=True)
+    _quiet_flair_console()
+    stock, guarded, decisions = run_flair()
+    print("\n== Flair, learning_rate=1e-05, default min_learning_rate=1e-4, patience=10")
+    print(f"   stock Flair : {stock} of {SETTINGS['max_epochs']} epochs trained")
+    print(f"   with lrguard: {guarded} of {SETTINGS['max_epochs']} epochs trained")
+    for record in decisions:
+        change = (
+            f" {record['before']} -> {record['after']}" if record["action"] == "adjusted" else ""
+        )
+        print(f"   decision    : {record['rule']} {record['action']}{change}")
+        print(f"                 {record['message']}")
+    print(f"   outputs     : {OUT}/flair-stock, {OUT}/flair-guarded (lrguard.jsonl, training.log)")
+    code = run_check()
+    print(f"\n(lrguard check exit code {code}: 1 means it found errors, as the examples intend)")
+    return 0 if stock == 1 and guarded == SETTINGS["max_epochs"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
