@@ -43,3 +43,16 @@ def test_stock_flair_stops_after_one_epoch_guarded_runs_all(trainer_factory, tmp
         assert record["framework"] == "flair"
     assert trainer.model.model_card["lrguard"]["decisions"] == records
     assert "LRG001" in (base / "training.log").read_text()
+
+
+def test_decisions_are_saved_in_the_model_card_of_the_best_model(trainer_factory, tmp_path):
+    from flair.models import TextClassifier
+
+    trainer_factory().train(
+        tmp_path, learning_rate=1e-5, max_epochs=2, plugins=[LRGuardPlugin()], **FAST
+    )
+    card = TextClassifier.load(tmp_path / "best-model.pt").model_card
+    assert card["lrguard"]["policy"]["on_violation"] == "adjust"
+    assert [d["rule"] for d in card["lrguard"]["decisions"]] == ["LRG001"]
+    plugin_states = card["training_parameters"]["plugins"]
+    assert any(state["__cls__"].endswith("LRGuardPlugin") for state in plugin_states)
