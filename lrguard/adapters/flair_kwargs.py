@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from lrguard.numbers import parse_number
 from lrguard.plan import AnnealingPlan, ParamGroupPlan, TrainingPlan
 
 Entry = Literal["train", "fine_tune", "train_custom"]
@@ -67,6 +68,25 @@ def param_groups(
     return groups
 
 
+def annealing_problems(args: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """Annealing settings that Flair cannot use: (field, value, what is wanted).
+
+    Example:
+        >>> annealing_problems({"anneal_factor": 2, "patience": 3, "initial_extra_patience": 0})
+        [('anneal_factor', 2, 'a number between 0 and 1 (exclusive), e.g. 0.5')]
+    """
+    problems = []
+    factor = parse_number(args.get("anneal_factor"))
+    if factor.value is None or not 0 < factor.value < 1 or factor.from_string:
+        wanted = "a number between 0 and 1 (exclusive), e.g. 0.5"
+        problems.append(("anneal_factor", args.get("anneal_factor"), wanted))
+    for key in ("patience", "initial_extra_patience"):
+        value = args.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append((key, value, "a whole number >= 0"))
+    return problems
+
+
 def flair_plan(
     kwargs: Mapping[str, Any],
     entry: Entry = "train",
@@ -108,13 +128,16 @@ def flair_plan(
         guard = {**FLAIR_TRAIN_DEFAULTS, **(guard_annealing or {})}
         args.update({k: guard[k] for k in ("min_learning_rate", *ANNEALING_KEYS)})
     mode = "min" if args["train_with_dev"] or not has_dev else "max"
-    annealing = AnnealingPlan(
-        factor=float(args["anneal_factor"]),
-        patience=int(args["patience"]),
-        initial_extra_patience=int(args["initial_extra_patience"]),
-        mode=mode,
-        with_restarts=bool(args["anneal_with_restarts"]),
-    )
+    raw_annealing = {key: args[key] for key in ANNEALING_KEYS}
+    annealing = None
+    if not annealing_problems(raw_annealing):
+        annealing = AnnealingPlan(
+            factor=float(args["anneal_factor"]),
+            patience=int(args["patience"]),
+            initial_extra_patience=int(args["initial_extra_patience"]),
+            mode=mode,
+            with_restarts=bool(args["anneal_with_restarts"]),
+        )
     min_lr = args["min_learning_rate"]
     return TrainingPlan(
         framework="flair",
@@ -123,7 +146,7 @@ def flair_plan(
         annealing=annealing,
         stops_at_min_lr=stock_annealing,
         max_epochs=_int_or_none(args.get("max_epochs")),
-        settings={"entry": entry, "min_learning_rate": min_lr},
+        settings={"entry": entry, "min_learning_rate": min_lr, "annealing": raw_annealing},
     )
 
 

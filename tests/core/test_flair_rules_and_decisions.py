@@ -46,7 +46,9 @@ def test_seed_case_finding_message():
         ({"learning_rate": 0.1, "min_learning_rate": -1}, ["LRG003"]),
         ({"learning_rate": 0.1, "min_learning_rate": 0.08}, ["LRG007"]),
         ({"learning_rate": 0.1, "min_learning_rate": [1e-4, 1e-5]}, ["LRG008"]),
-        ({"learning_rate": 1e-5, "decoder_learning_rate": 1e-3}, ["LRG001", "LRG007"][:1]),
+        ({"learning_rate": 1e-5, "decoder_learning_rate": 1e-3}, ["LRG001"]),
+        ({"anneal_factor": 1.0}, ["LRG050"]),
+        ({"patience": -2, "initial_extra_patience": 1.5}, ["LRG050", "LRG050"]),
     ],
 )
 def test_rule_codes_for_flair_kwargs(kwargs, expected):

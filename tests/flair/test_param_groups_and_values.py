@@ -111,3 +111,14 @@ def test_zero_min_learning_rate_means_no_floor(trainer_factory, tmp_path):
     )
     assert plugin.floors == (0.0,)
     assert not [d for d in plugin.decisions if d["severity"] != "info"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [({"anneal_factor": 2.0}, "anneal_factor=2"), ({"patience": "3"}, "patience='3'")],
+)
+def test_unusable_annealing_settings_are_refused(trainer_factory, tmp_path, kwargs, expected):
+    recorder = Recorder()
+    with pytest.raises(LRGuardError, match=f"LRG050 {expected} cannot be used"):
+        trainer_factory().train(tmp_path, plugins=[LRGuardPlugin(), recorder], **kwargs, **FAST)
+    assert recorder.epochs_trained == 0

@@ -1,0 +1,113 @@
+"""Tiny offline Trainer runs: a 1-layer BERT built from a config, synthetic data, CPU."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from transformers import (  # noqa: E402
+    BertConfig,
+    BertForSequenceClassification,
+    Trainer,
+    TrainingArguments,
+)
+
+MAJOR = int(transformers.__version__.split(".")[0])
+VOCAB = 100
+SEQ = 8
+
+pytestmark = pytest.mark.hf
+
+
+class TinyData(torch.utils.data.Dataset):
+    """Random token ids with a learnable label (token 1 present -> label 1)."""
+
+    def __init__(self, n: int, seed: int = 0) -> None:
+        gen = torch.Generator().manual_seed(seed)
+        self.ids = torch.randint(2, VOCAB, (n, SEQ), generator=gen)
+        self.labels = torch.randint(0, 2, (n,), generator=gen)
+        self.ids[self.labels == 1, 0] = 1
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return {"input_ids": self.ids[i], "labels": self.labels[i]}
+
+
+def tiny_model(seed: int = 0) -> BertForSequenceClassification:
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=VOCAB,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=SEQ,
+        num_labels=2,
+    )
+    return BertForSequenceClassification(config)
+
+
+def accuracy(pred) -> dict[str, float]:
+    logits, labels = pred
+    return {"accuracy": float((logits.argmax(-1) == labels).mean())}
+
+
+def make_args(tmp_path, **overrides: Any) -> TrainingArguments:
+    """TrainingArguments for a fast CPU run (40 steps of batch 4 by default)."""
+    settings: dict[str, Any] = {
+        "output_dir": str(tmp_path / "out"),
+        "max_steps": 40,
+        "per_device_train_batch_size": 4,
+        "per_device_eval_batch_size": 16,
+        "learning_rate": 1e-5,
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "report_to": [],
+        "use_cpu": True,
+        "seed": 0,
+        "dataloader_num_workers": 0,
+        "disable_tqdm": True,
+    }
+    settings.update(overrides)
+    return TrainingArguments(**settings)
+
+
+def make_trainer(args: TrainingArguments, callbacks=None, n_train: int = 64, **kw) -> Trainer:
+    extra = {}
+    if args.eval_strategy != "no":
+        extra = {"eval_dataset": TinyData(16, seed=1), "compute_metrics": accuracy}
+    extra.update(kw)
+    return Trainer(
+        model=tiny_model(),
+        args=args,
+        train_dataset=TinyData(n_train),
+        callbacks=callbacks,
+        **extra,
+    )
+
+
+def logged_lrs(trainer: Trainer) -> list[float]:
+    return [e["learning_rate"] for e in trainer.state.log_history if "learning_rate" in e]
+
+
+def guard_records(trainer: Trainer) -> list[dict[str, Any]]:
+    return [e["lrguard"] for e in trainer.state.log_history if "lrguard" in e]
+
+
+@pytest.fixture(autouse=True)
+def _quiet_transformers():
+    transformers.logging.set_verbosity_error()
+    logging.getLogger("hf_lrguard").setLevel(logging.INFO)
+    yield
