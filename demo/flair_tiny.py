@@ -4,12 +4,15 @@ embeddings. Trains in well under a second per epoch on a CPU; nothing is downloa
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
+from typing import Any
 
 import flair
 from flair.data import Corpus, Dictionary, Sentence
 from flair.datasets import SentenceDataset
 from flair.embeddings import DocumentPoolEmbeddings, OneHotEmbeddings
 from flair.models import TextClassifier
+from flair.trainers.plugins import TrainerPlugin
 
 WORDS = {
     "sports": ["ball", "goal", "team", "match", "score", "coach"],
@@ -51,3 +54,39 @@ def make_classifier(corpus: Corpus, cls: type[TextClassifier] = TextClassifier) 
     embeddings = DocumentPoolEmbeddings([OneHotEmbeddings(vocab, embedding_length=8)])
     label_dict = corpus.make_label_dictionary("topic", add_unk=False)
     return cls(embeddings=embeddings, label_dictionary=label_dict, label_type="topic")
+
+
+@dataclass
+class EpochLog:
+    """One trained epoch: the rate of every param group and the evaluation scores."""
+
+    epoch: int
+    lrs: list[float]
+    scores: tuple[float, ...] = field(default_factory=tuple)
+
+
+class EpochRecorder(TrainerPlugin):
+    """Records, per trained epoch, the learning rates and the evaluation (score, loss)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epochs: list[EpochLog] = []
+        self.epochs_trained = 0
+
+    @TrainerPlugin.hook
+    def before_training_epoch(self, epoch: int, **kw: Any) -> None:
+        lrs = [group["lr"] for group in self.trainer.optimizer.param_groups]
+        self.epochs.append(EpochLog(epoch, lrs))
+
+    @TrainerPlugin.hook
+    def after_training_epoch(self, epoch: int, **kw: Any) -> None:
+        self.epochs_trained = epoch
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, validation_scores: tuple = (), **kw: Any) -> None:
+        self.epochs[-1].scores = tuple(float(v) for v in validation_scores)
+
+    @property
+    def lr_per_epoch(self) -> list[list[float]]:
+        """Rates of the epochs that were trained to the end."""
+        return [e.lrs for e in self.epochs[: self.epochs_trained]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ flair = pytest.importorskip("flair")
 from flair.data import Corpus  # noqa: E402
 from flair.models import TextClassifier  # noqa: E402
 from flair.trainers import ModelTrainer  # noqa: E402
-from flair.trainers.plugins import TrainerPlugin  # noqa: E402
 
+from demo.flair_tiny import EpochRecorder as Recorder  # noqa: E402, F401
 from demo.flair_tiny import make_classifier, make_corpus  # noqa: E402
 
 
@@ -26,36 +25,6 @@ class FlatMetricClassifier(TextClassifier):
         result.main_score = 0.5
         result.scores["loss"] = 1.0
         return result
-
-
-@dataclass
-class EpochLog:
-    epoch: int
-    lrs: list[float]
-
-
-class Recorder(TrainerPlugin):
-    """Records the learning rate of every param group at the start of each trained epoch."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.epochs: list[EpochLog] = []
-
-    @TrainerPlugin.hook
-    def before_training_epoch(self, epoch: int, **kw: Any) -> None:
-        self.epochs.append(EpochLog(epoch, [g["lr"] for g in self.trainer.optimizer.param_groups]))
-
-    @TrainerPlugin.hook
-    def after_training_epoch(self, epoch: int, **kw: Any) -> None:
-        self.trained = epoch
-
-    @property
-    def epochs_trained(self) -> int:
-        return getattr(self, "trained", 0)
-
-    @property
-    def lr_per_epoch(self) -> list[list[float]]:
-        return [e.lrs for e in self.epochs[: self.epochs_trained]]
 
 
 @pytest.fixture
