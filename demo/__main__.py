@@ -3,12 +3,9 @@ then a pre-flight check of the example configs. Outputs go to ``demo-output/``."
 
 from __future__ import annotations
 
-import logging
-import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +19,6 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-def _quiet_flair_console() -> None:
-    """Keep Flair's per-batch lines in training.log but off the console."""
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    for handler in logging.getLogger("flair").handlers:
-        if isinstance(handler, logging.StreamHandler) and not isinstance(
-            handler, logging.FileHandler
-        ):
-            handler.setLevel(logging.WARNING)
-
-
-def _no_progress_bars() -> None:
-    """Flair's evaluation forces its progress bar on (``disable=False``); hide it here."""
-    from flair.file_utils import Tqdm
-    from tqdm import tqdm
-
-    Tqdm.tqdm = staticmethod(lambda *args, **kwargs: tqdm(*args, **{**kwargs, "disable": True}))
-
-
 def _epochs_trained(base_path: Path) -> int:
     log = (base_path / "training.log").read_text(encoding="utf-8")
     return sum(1 for line in log.splitlines() if " done: loss " in line)
@@ -50,11 +28,10 @@ def run_flair() -> tuple[int, int, list[dict[str, Any]]]:
     """Train the tiny classifier stock and guarded; return epochs of each and the decisions."""
     from flair.trainers import ModelTrainer
 
-    from demo.flair_tiny import make_classifier, make_corpus
+    from demo.flair_tiny import make_classifier, make_corpus, quiet_flair
     from flair_lrguard import LRGuardPlugin
 
-    _quiet_flair_console()  # again: importing flair installs its console handler
-    _no_progress_bars()
+    quiet_flair()
     runs = {}
     for name, plugins in (("stock", []), ("guarded", [LRGuardPlugin()])):
         corpus = make_corpus()
@@ -76,7 +53,6 @@ def run_check() -> int:
 def main() -> int:
     """Run the demo and print its summary."""
     shutil.rmtree(OUT, ignore_errors=True)
-    _quiet_flair_console()
     stock, guarded, decisions = run_flair()
     print("\n== Flair, learning_rate=1e-05, default min_learning_rate=1e-4, patience=10")
     print(f"   stock Flair : {stock} of {SETTINGS['max_epochs']} epochs trained")

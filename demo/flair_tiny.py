@@ -3,7 +3,9 @@ embeddings. Trains in well under a second per epoch on a CPU; nothing is downloa
 
 from __future__ import annotations
 
+import logging
 import random
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +15,20 @@ from flair.datasets import SentenceDataset
 from flair.embeddings import DocumentPoolEmbeddings, OneHotEmbeddings
 from flair.models import TextClassifier
 from flair.trainers.plugins import TrainerPlugin
+
+
+def quiet_flair() -> None:
+    """Keep Flair's per-batch lines in training.log but off the console, without progress bars
+    (Flair's evaluation forces its bar on) or torch's FutureWarnings."""
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for handler in logging.getLogger("flair").handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(logging.WARNING)
+    from flair.file_utils import Tqdm
+    from tqdm import tqdm
+
+    Tqdm.tqdm = staticmethod(lambda *args, **kwargs: tqdm(*args, **{**kwargs, "disable": True}))
+
 
 WORDS = {
     "sports": ["ball", "goal", "team", "match", "score", "coach"],
