@@ -136,9 +136,10 @@ class LRGuardPlugin(TrainerPlugin):
             self._preflight(describe_call(values), pluggable)
         super().attach_to(pluggable)
 
-    def _preflight(self, call: TrainCall, trainer: Any) -> None:
-        for stock in call.stock_annealing:
-            neutralize(stock)
+    def _preflight(self, call: TrainCall, trainer: Any, *, neutralize_now: bool = True) -> None:
+        if neutralize_now:  # else before_training_epoch does it, outside their events
+            for stock in call.stock_annealing:
+                neutralize(stock)
         self.call = call
         kwargs = {**call.kwargs, **call.adopted, **self.settings.given()}
         has_dev = bool(trainer.corpus.dev)
@@ -161,7 +162,8 @@ class LRGuardPlugin(TrainerPlugin):
     def after_setup(self, optimizer: Any = None, base_path: Any = None, **kw: Any) -> None:
         """Apply the pre-flight decisions to the optimizer and start the decision log."""
         if self.preflight is None:  # attached outside train_custom: check now
-            self._preflight(describe_call({**kw, "base_path": base_path}), self.trainer)
+            call = describe_call({**kw, "base_path": base_path})
+            self._preflight(call, self.trainer, neutralize_now=False)
         if self.preflight is None or self.plan is None:
             return
         self._base_path = Path(base_path) if base_path is not None else None

@@ -93,3 +93,24 @@ def test_check_train_args_without_training():
     assert [f.code for f in check_train_args("fine_tune", learning_rate=1e-5)] == []
     codes = {f.code for f in check_train_args(learning_rate=0.1, min_learning_rate=[1e-4, 1e-5])}
     assert codes == {"LRG008"}
+
+
+def test_attached_by_hand_outside_train_checks_at_setup(trainer_factory, tmp_path):
+    trainer = trainer_factory(FlatMetricClassifier)
+    plugin = LRGuardPlugin()
+    plugin.attach_to(trainer)  # no train_custom on the stack: the check runs in after_setup
+    assert plugin.preflight is None
+    recorder = Recorder()
+    trainer.train(
+        tmp_path,
+        learning_rate=1e-5,
+        patience=0,
+        max_epochs=6,
+        plugins=[recorder],
+        **FAST,
+    )
+    assert plugin.preflight is not None and plugin.floors == (1e-6,)
+    # stock Flair would have stopped after epoch 1; the guard anneals 1e-5 -> 5e-6 -> ... 1e-6
+    lrs = [lr[0] for lr in recorder.lr_per_epoch]
+    assert recorder.epochs_trained > 1
+    assert lrs[:3] == [1e-5, 1e-5, 5e-6]
