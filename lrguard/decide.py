@@ -37,8 +37,8 @@ def _must_refuse(finding: Finding, policy: GuardPolicy, cannot_fix: frozenset[st
     if finding.code in cannot_fix and (rule.always_adjust or policy.on_violation == "adjust"):
         return True
     if policy.on_violation == "error":
-        return finding.severity == Severity.ERROR or rule.adjust is not None
-    return finding.severity == Severity.ERROR and rule.adjust is None
+        return finding.severity == Severity.ERROR or rule.fixes(finding)
+    return finding.severity == Severity.ERROR and not rule.fixes(finding)
 
 
 def _refusal(findings: list[Finding]) -> LRGuardError:
@@ -94,9 +94,7 @@ def decide(
         if finding.severity == Severity.INFO:
             decisions.append(Decision.from_finding(finding, Action.NOTED, framework=framework))
             continue
-        fix_now = rule.adjust is not None and (
-            policy.on_violation == "adjust" or rule.always_adjust
-        )
+        fix_now = rule.fixes(finding) and (policy.on_violation == "adjust" or rule.always_adjust)
         if fix_now and rule.adjust is not None:
             adjustment = rule.adjust(current, finding, policy)
             current = adjustment.plan

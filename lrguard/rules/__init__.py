@@ -54,6 +54,8 @@ class Rule:
             None when there is no safe fix.
         always_adjust: apply ``adjust`` in ``warn`` mode too (the value cannot be used as
             given, e.g. a number written as a string).
+        can_adjust: for rules whose findings are only sometimes safe to fix: True when
+            ``adjust`` can fix this finding (None: every finding, when ``adjust`` is set).
     """
 
     code: str
@@ -67,6 +69,13 @@ class Rule:
     check: CheckFn | None = None
     adjust: AdjustFn | None = None
     always_adjust: bool = False
+    can_adjust: Callable[[Finding], bool] | None = None
+
+    def fixes(self, finding: Finding) -> bool:
+        """True when ``adjust`` can fix ``finding``."""
+        if self.adjust is None:
+            return False
+        return self.can_adjust is None or self.can_adjust(finding)
 
     def missing_sections(self) -> list[str]:
         """Doc sections that are empty."""

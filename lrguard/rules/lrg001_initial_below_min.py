@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lrguard.findings import Finding, Severity
-from lrguard.numbers import fmt
+from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
-from lrguard.rules import Rule, register
+from lrguard.policy import GuardPolicy
+from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._groups import fix_floor, group_numbers, usable_pair
+from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, kwarg_key, label, times
+
+COSINE_MIN = ("cosine_with_min_lr", "cosine_warmup_with_min_lr")
+RATE_KEYS = ("min_lr_rate", "min_lr_ratio")
 
 
 def _consequence(plan: TrainingPlan) -> str:
@@ -66,6 +71,75 @@ def check_equal_min(plan: TrainingPlan) -> Iterator[Finding]:
         )
 
 
+def _hf_min_findings(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG002 (Hugging Face): a cosine/WSD minimum at or above the peak learning rate."""
+    view = hf_view(plan)
+    if view is None or view.spec is None or view.kwargs is None or view.peak is None:
+        return
+    peak, name, lr_name = view.peak, view.name, label(plan, "learning_rate")
+    if name in COSINE_MIN:
+        if view.kw("min_lr") is not None and view.kw("min_lr_rate") is not None:
+            return  # LRG005: both given
+        candidates = [("min_lr", False), ("min_lr_rate", True)]
+    elif name == "warmup_stable_decay":
+        candidates = [("min_lr_ratio", True)]
+    else:
+        return
+    for key, is_rate in candidates:
+        parsed = view.kw(key)
+        if parsed is None or not parsed.is_finite_non_negative:
+            continue
+        floor = tidy(peak * parsed.value) if is_rate else parsed.value
+        limit = 1.0 if is_rate else peak
+        if parsed.value < limit:
+            continue
+        field, given = kw_field(key), f"{label(plan, kw_field(key))}={fmt(parsed.raw)}"
+        if parsed.value == limit:
+            what = f"{given} puts the floor at {lr_name}={fmt(peak)}: {name} never decays."
+        else:
+            what = (
+                f"{given} puts the floor above {lr_name}={fmt(peak)}: {name} 'decays' upwards "
+                f"and ends the run at {fmt(floor)}, {times(floor, peak)} the peak."
+            )
+        fix = (
+            f"Set {key}: 0.1 (a fraction < 1 of the peak)."
+            if is_rate
+            else f"Set {key}<={fmt(tidy(peak * 0.1))} (0.1x {lr_name}) or use min_lr_rate: 0.1."
+        )
+        yield finding(plan, "LRG002", Severity.WARNING, field, parsed.raw, what, fix)
+
+
+def check_min_not_below_peak(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG002: param-group minimums equal to the rate, and HF minimums at or above the peak."""
+    yield from check_equal_min(plan)
+    yield from _hf_min_findings(plan)
+
+
+def fix_min_not_below_peak(
+    plan: TrainingPlan, finding_: Finding, policy: GuardPolicy
+) -> Adjustment:
+    """Param groups: ``fix_floor``. HF: floor = lr * min_lr_ratio (``lower_min_lr``) or
+    learning_rate = min_lr / min_lr_ratio (``raise_lr``; rates are set to the ratio)."""
+    if any(g.label == finding_.location for g in plan.param_groups):
+        return fix_floor(plan, finding_, policy)
+    view = hf_view(plan)
+    key = kwarg_key(finding_)
+    if view is None or view.peak is None:
+        raise KeyError(f"LRG002: no usable learning_rate to fix {finding_.field}")
+    if key in RATE_KEYS:
+        return adjust_kwarg(plan, key, policy.min_lr_ratio)
+    if policy.adjust_strategy == "raise_lr":
+        min_lr = view.kw(key).value if view.kw(key) is not None else view.peak
+        new_plan = plan.model_copy(deep=True)
+        new_plan.settings["learning_rate"] = tidy(min_lr / policy.min_lr_ratio)
+        return Adjustment(
+            new_plan,
+            {"learning_rate": plan.settings.get("learning_rate")},
+            {"learning_rate": new_plan.settings["learning_rate"]},
+        )
+    return adjust_kwarg(plan, key, tidy(view.peak * policy.min_lr_ratio))
+
+
 register(
     Rule(
         code="LRG001",
@@ -102,7 +176,7 @@ register(
         "lr_scheduler_kwargs: {min_lr: 1.0e-4}",
         fix="Set the minimum to a fraction of the peak, 0.1x by convention "
         "(min_lr_rate: 0.1), or 0 to decay fully.",
-        check=check_equal_min,
-        adjust=fix_floor,
+        check=check_min_not_below_peak,
+        adjust=fix_min_not_below_peak,
     )
 )

@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lrguard.findings import Finding, Severity
-from lrguard.numbers import ParsedNumber, fmt
+from lrguard.numbers import ParsedNumber, fmt, parse_number
 from lrguard.plan import TrainingPlan
-from lrguard.rules import Rule, register
+from lrguard.policy import GuardPolicy
+from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._groups import fix_string, group_numbers
+from lrguard.rules._hf import (
+    KWARGS,
+    as_number,
+    finding,
+    hf_view,
+    kw_field,
+    label,
+    set_kwarg,
+    yaml_number,
+)
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -48,6 +59,85 @@ def check_not_finite_positive(plan: TrainingPlan) -> Iterator[Finding]:
             )
 
 
+def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG003 (Hugging Face): learning_rate that is not a finite positive number."""
+    view = hf_view(plan)
+    if view is None:
+        return
+    problem = bad_number_problem(view.lr, allow_zero=False)
+    if problem is not None:
+        name = label(plan, "learning_rate")
+        yield finding(
+            plan,
+            "LRG003",
+            Severity.ERROR,
+            "learning_rate",
+            view.lr.raw if isinstance(view.lr.raw, str | int | float) else str(view.lr.raw),
+            f"{name}={fmt(view.lr.raw)} {problem}.",
+            f"Set {name} to a positive number such as 2e-05.",
+        )
+
+
+def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG003 for param groups and for Hugging Face learning_rate."""
+    yield from check_not_finite_positive(plan)
+    yield from _hf_lr_findings(plan)
+
+
+def _hf_string_numbers(plan: TrainingPlan) -> Iterator[tuple[str, ParsedNumber]]:
+    view = hf_view(plan)
+    if view is None:
+        return
+    pairs = [("learning_rate", view.lr)]
+    pairs.append(("warmup_steps", parse_number(plan.schedule.warmup_steps)))
+    if "warmup_ratio" in plan.settings:
+        pairs.append(("warmup_ratio", parse_number(plan.schedule.warmup_ratio)))
+    for key, value in (view.kwargs or {}).items():
+        pairs.append((kw_field(key), parse_number(value)))
+    for field, parsed in pairs:
+        if parsed.from_string and parsed.value is not None:
+            yield field, parsed
+
+
+def check_string_numbers_all(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG004 for param groups and for Hugging Face fields and scheduler kwargs."""
+    yield from check_string_numbers(plan)
+    for field, parsed in _hf_string_numbers(plan):
+        name, number = label(plan, field), as_number(parsed)
+        yield finding(
+            plan,
+            "LRG004",
+            Severity.WARNING,
+            field,
+            parsed.raw,
+            f"{name}={fmt(parsed.raw)} is a string, not a number; read as {fmt(number)}. "
+            "Unconverted, transformers fails with a TypeError in trainer.train().",
+            f"Write {name}: {yaml_number(number)} as a number (YAML 1.1 needs the dot).",
+        )
+
+
+def fix_string_all(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
+    """Param groups: ``fix_string``. Hugging Face: replace the field by its number."""
+    if any(g.label == finding_.location for g in plan.param_groups):
+        return fix_string(plan, finding_, policy)
+    field = finding_.field or ""
+    if field.startswith(f"{KWARGS}."):
+        key = field.partition(".")[2]
+        raw = (hf_view(plan).kwargs or {}).get(key)
+        number = as_number(parse_number(raw))
+        return Adjustment(set_kwarg(plan, key, number), {field: raw}, {field: number})
+    new_plan = plan.model_copy(deep=True)
+    if field == "learning_rate":
+        raw = plan.settings.get(field)
+        number = as_number(parse_number(raw))
+        new_plan.settings[field] = number
+    else:  # warmup_steps / warmup_ratio
+        raw = getattr(plan.schedule, field)
+        number = as_number(parse_number(raw))
+        setattr(new_plan.schedule, field, number)
+    return Adjustment(new_plan, {field: raw}, {field: number})
+
+
 def check_string_numbers(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG004: a rate written as a string that reads as a number."""
     for g in group_numbers(plan):
@@ -84,7 +174,7 @@ register(
         "garbage, and a zero rate trains nothing while looking normal.",
         example="learning_rate: .nan",
         fix="Give a positive finite rate (transformer fine-tuning: 1e-5 ... 1e-4).",
-        check=check_not_finite_positive,
+        check=check_not_finite_positive_all,
     )
 )
 
@@ -100,8 +190,8 @@ register(
         example="learning_rate: 1e-5   # a string in YAML 1.1",
         fix="Write the number with a dot and a signed exponent (1.0e-5) or quote nothing; "
         "the guard coerces it in adjust and warn modes.",
-        check=check_string_numbers,
-        adjust=fix_string,
+        check=check_string_numbers_all,
+        adjust=fix_string_all,
         always_adjust=True,
     )
 )

@@ -131,7 +131,15 @@ def test_json_format_stable_schema(run, write):
     assert entry["kind"] == "hf" and entry["steps"] == {"total": 100, "source": "max_steps=100"}
     finding = next(f for f in entry["findings"] if f["code"] == "LRG002")
     assert set(finding) == {
-        "code", "name", "severity", "message", "fix", "location", "field", "value", "line"
+        "code",
+        "name",
+        "severity",
+        "message",
+        "fix",
+        "location",
+        "field",
+        "value",
+        "line",
     }
     assert finding["line"] == 4 and finding["name"] == "min-not-below-peak"
     assert doc["summary"]["findings"]["warning"] >= 1
@@ -141,7 +149,9 @@ def test_github_format_annotations(run, write):
     path = write("hf.yaml", HF_BAD)
     _, out, _ = run("check", path, "--format", "github")
     line = next(x for x in out.splitlines() if "LRG002" in x)
-    assert line.startswith(f"::warning file={path},line=4,title=lrguard LRG002 min-not-below-peak::")
+    assert line.startswith(
+        f"::warning file={path},line=4,title=lrguard LRG002 min-not-below-peak::"
+    )
     bad = write("bad.yaml", "a: [\n")
     code, out, _ = run("check", bad, "--format", "github")
     assert code == 2 and out.startswith(f"::error file={bad},title=lrguard::invalid YAML")
@@ -169,7 +179,11 @@ def test_pyproject_unknown_key_exit_2(run, write, tmp_path, monkeypatch):
 def test_flair_convention_and_kind_override(run, write):
     flair = write("f.yaml", "flair_train:\n  learning_rate: 1.0e-5\n  patience: 10\n")
     code, out, _ = run("check", flair)
-    assert code == 1 and f"{flair}:2: LRG001" not in out and "LRG001 [error] learning_rate=1e-05" in out
+    assert (
+        code == 1
+        and f"{flair}:2: LRG001" not in out
+        and "LRG001 [error] learning_rate=1e-05" in out
+    )
     bare = write("kwargs.yaml", "learning_rate: 1.0e-5\nmin_learning_rate: 1.0e-6\n")
     code, out, _ = run("check", bare, "--kind", "flair")
     assert code == 0 and "LRG007" in out  # the anneal budget of a valid Flair setup
@@ -198,8 +212,10 @@ def test_steps_unknown_then_known(run, write):
     code, out, _ = run("check", path, "--dataset-size", "800", "--format", "json")
     entry = json.loads(out)["files"][0]
     assert entry["steps"]["total"] == 100
-    assert any(f["code"] == "LRG006" for f in entry["findings"])  # warmup 500 >= 100 steps
-    assert code == 1
+    lrg006 = [f for f in entry["findings"] if f["code"] == "LRG006"]  # warmup 500 >= 100 steps
+    assert lrg006 and lrg006[0]["line"] == 3
+    assert not any(f["code"] == "LRG030" for f in entry["findings"])
+    assert code == 0 and run("check", path, "--dataset-size", "800", "--strict")[0] == 1
 
 
 def test_accelerate_config_is_skipped(run, write):

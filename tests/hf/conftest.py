@@ -22,6 +22,7 @@ from transformers import (  # noqa: E402
     TrainingArguments,
 )
 
+torch.set_num_threads(1)
 MAJOR = int(transformers.__version__.split(".")[0])
 VOCAB = 100
 SEQ = 8

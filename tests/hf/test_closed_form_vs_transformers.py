@@ -80,7 +80,12 @@ CASES = [
         "warmup_stable_decay",
         300,
         30,
-        {"num_decay_steps": 90, "min_lr_ratio": 0.1, "warmup_type": "cosine", "decay_type": "1-sqrt"},
+        {
+            "num_decay_steps": 90,
+            "min_lr_ratio": 0.1,
+            "warmup_type": "cosine",
+            "decay_type": "1-sqrt",
+        },
     ),
     (
         "warmup_stable_decay",
@@ -106,10 +111,17 @@ def test_closed_form_matches_transformers(name, steps, warmup, kwargs):
     )
     _assert_close(mine, real)
     # the scalar (pure-Python) path gives the same numbers
-    for s in sorted({0, min(warmup, steps) - 1, min(warmup, steps), steps // 2, steps - 1, steps + 3}):
+    for s in sorted(
+        {0, min(warmup, steps) - 1, min(warmup, steps), steps // 2, steps - 1, steps + 3}
+    ):
         s = max(s, 0)
         one = LR * factor(
-            name, s, warmup_steps=warmup, total_steps=steps, learning_rate=LR, kwargs=kwargs,
+            name,
+            s,
+            warmup_steps=warmup,
+            total_steps=steps,
+            learning_rate=LR,
+            kwargs=kwargs,
             transformers_major=MAJOR,
         )
         assert math.isclose(one, real[s], rel_tol=REL, abs_tol=0.0) or one == real[s]
@@ -123,7 +135,11 @@ def test_every_step_schedule_of_transformers_has_a_closed_form():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"patience": 2, "factor": 0.5, "min_lr": 1e-5}, {"patience": 0, "cooldown": 2, "mode": "max"}],
+    [
+        {},
+        {"patience": 2, "factor": 0.5, "min_lr": 1e-5},
+        {"patience": 0, "cooldown": 2, "mode": "max"},
+    ],
 )
 def test_plateau_worst_case_matches_torch(kwargs):
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)

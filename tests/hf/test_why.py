@@ -147,7 +147,7 @@ def test_inverse_sqrt_v4_ignores_timescale(tmp_path):
     trainer, guard = guarded(args, "warn")
     trainer.train()
     assert ("LRG021", "warned") in rules(guard)
-    assert logged_lrs(trainer)[-1] == pytest.approx(1e-5)  # timescale=1 would decay fast
+    assert logged_lrs(trainer)[-1] > 9e-6  # timescale=1 would decay to ~1.6e-6
 
 
 @pytest.mark.skipif(MAJOR < 5, reason="transformers 4.x ignores inverse_sqrt kwargs")
@@ -320,7 +320,8 @@ def test_early_stopping_patience_warned(tmp_path, mode, caplog):
     trainer.train()  # no safe fix: the guard cannot change another callback's patience
     assert ("LRG019", "warned") in rules(guard)
     assert "training can stop at step 2 of 40" in caplog.text
-    assert "Set early_stopping_patience>=4" in caplog.text
+    record = next(r for r in guard.records if r["rule"] == "LRG019")
+    assert record["fix"].startswith("Set early_stopping_patience>=4")
 
 
 def test_early_stopping_prerequisites_stock_bare_assert(tmp_path):

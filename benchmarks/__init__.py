@@ -1,0 +1,1 @@
+"""Performance benchmarks: each ``bench_*.py`` module has ``main() -> int`` (0: budget met)."""

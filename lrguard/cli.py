@@ -1,0 +1,240 @@
+"""The ``lrguard`` command: ``check``, ``simulate``, ``rules``, ``explain``.
+
+Exit codes: ``0`` no errors; ``1`` errors found (``--strict``: warnings too); ``2`` unusable
+input, bad usage or an internal error. Never imports torch, flair or transformers.
+
+Example:
+    >>> main(["explain", "LRG001"])  # doctest: +ELLIPSIS
+    LRG001 initial-lr-below-min (error)
+    ...
+    0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lrguard import __version__
+from lrguard.checking import CheckOptions, check_paths, summarize
+from lrguard.configs.kinds import KINDS
+from lrguard.configs.steps import StepOptions
+from lrguard.report import FORMATS, render
+from lrguard.rules import all_rules, get_rule
+from lrguard.settings import Settings, SettingsError, find_pyproject, load_settings
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in text.split(",") if c.strip()]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
+    return value
+
+
+def _add_length_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--steps", type=_positive_int, help="total optimizer steps of the run (overrides all)"
+    )
+    parser.add_argument(
+        "--dataset-size",
+        type=_positive_int,
+        help="training examples; with the batch settings gives the step count",
+    )
+    parser.add_argument(
+        "--world-size",
+        type=_positive_int,
+        help="data-parallel processes (GPUs) for --dataset-size (default 1)",
+    )
+    parser.add_argument("--kind", choices=KINDS, help="read every file as this config kind")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lrguard`` command."""
+    parser = argparse.ArgumentParser(
+        prog="lrguard",
+        description="Pre-flight checks of learning-rate settings in training configs.",
+    )
+    parser.add_argument("--version", action="version", version=f"lrguard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check",
+        help="check config files or folders",
+        description="Check HF TrainingArguments, LLaMA-Factory, axolotl and Flair configs. "
+        "Exit 0: no errors, 1: errors (--strict: or warnings), 2: unusable input.",
+    )
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    check.add_argument("--format", choices=FORMATS, help="output format (default text)")
+    check.add_argument("--select", type=_codes, help="only these rule codes/prefixes (comma list)")
+    check.add_argument("--ignore", type=_codes, help="never report these codes (comma list)")
+    check.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings")
+    check.add_argument("--exclude", action="append", default=[], help="glob of paths to skip")
+    check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lrguard] from")
+    check.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+    check.add_argument("-v", "--verbose", action="store_true", help="list skipped files, steps")
+    _add_length_options(check)
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="learning rate per step / epoch a config produces",
+        description="Print the learning rate of every step (Hugging Face schedules) or "
+        "epoch (Flair plateau annealing, worst case: the metric never improves).",
+    )
+    simulate.add_argument("path", type=Path, metavar="PATH")
+    simulate.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    simulate.add_argument("--plot", type=Path, metavar="FILE.png", help="also save a PNG plot")
+    simulate.add_argument(
+        "--every", type=_positive_int, help="print every N-th step (table/csv; default: ~40 rows)"
+    )
+    _add_length_options(simulate)
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="explain one rule: what, why, example, fix")
+    explain.add_argument("code", metavar="CODE", help="rule code, e.g. LRG001")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if args.no_config:
+        return Settings()
+    path = args.config if args.config is not None else find_pyproject(Path.cwd())
+    if args.config is not None and not args.config.is_file():
+        raise SettingsError(f"{args.config}: no such file (--config)")
+    return load_settings(path)
+
+
+def _step_options(args: argparse.Namespace, settings: Settings | None = None) -> StepOptions:
+    world = args.world_size or (settings.world_size if settings else None) or 1
+    return StepOptions(steps=args.steps, dataset_size=args.dataset_size, world_size=world)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``lrguard check``: print the findings, return the exit code."""
+    try:
+        settings = _settings(args)
+    except SettingsError as err:
+        print(f"lrguard: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    fmt = args.format or settings.format or "text"
+    kind = args.kind or settings.kind
+    for name, value, allowed in (("format", fmt, FORMATS), ("kind", kind, (None, *KINDS))):
+        if value not in allowed:
+            print(
+                f"lrguard: [tool.lrguard] {name}={value!r}: use one of {allowed}", file=sys.stderr
+            )
+            return EXIT_UNUSABLE
+    options = CheckOptions(
+        select=args.select if args.select is not None else settings.select,
+        ignore=[*settings.ignore, *(args.ignore or [])],
+        kind=kind,
+        steps=_step_options(args, settings),
+        exclude=[*settings.exclude, *args.exclude],
+    )
+    reports = check_paths(args.paths, options)
+    if not reports:
+        print("lrguard: no YAML/JSON config files found under the given paths", file=sys.stderr)
+        return EXIT_UNUSABLE
+    output = render(reports, fmt, verbose=args.verbose)
+    if output:
+        print(output)
+    strict = args.strict if args.strict is not None else bool(settings.strict)
+    return summarize(reports).exit_code(strict=strict)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """``lrguard rules``: the catalogue."""
+    rules = all_rules()
+    if args.format == "json":
+        records = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "what": r.what,
+                "why": r.why,
+                "example": r.example,
+                "fix": r.fix,
+            }
+            for r in rules
+        ]
+        print(json.dumps(records, indent=2))
+        return EXIT_OK
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """``lrguard explain CODE``: one rule's documentation."""
+    try:
+        rule = get_rule(args.code)
+    except KeyError as err:
+        print(f"lrguard: {err.args[0]}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(rule.explain(), end="")
+    return EXIT_OK
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """``lrguard simulate``: the schedule as a table, CSV, JSON and optionally a plot."""
+    from lrguard.simulate import SimulationError, simulate_file
+
+    try:
+        return simulate_file(
+            args.path,
+            kind=args.kind,
+            steps=_step_options(args),
+            fmt=args.format,
+            plot=args.plot,
+            every=args.every,
+            out=sys.stdout,
+        )
+    except SimulationError as err:
+        print(f"lrguard: {args.path}: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+_COMMANDS = {
+    "check": run_check,
+    "rules": run_rules,
+    "explain": run_explain,
+    "simulate": run_simulate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (never raises, never a traceback)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, usage errors (exit 2)
+        return int(exit_.code or 0)
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # last resort: one line, never a traceback
+        print(f"lrguard: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""One config file -> ``ConfigResult``: checked (with its plan), skipped, or unusable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrguard.configs.flair_view import flair_view
+from lrguard.configs.hf_view import HfView, axolotl_view, hf_view, llamafactory_view
+from lrguard.configs.kinds import KINDS, Detection, detect_kind
+from lrguard.configs.reading import Document, UnusableConfig, read_document
+from lrguard.configs.steps import StepCount, StepOptions, count_steps
+from lrguard.plan import TrainingPlan
+
+CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
+
+_HF_VIEWS = {"hf": hf_view, "llamafactory": llamafactory_view, "axolotl": axolotl_view}
+
+
+@dataclass
+class ConfigResult:
+    """What reading one file gave.
+
+    Attributes:
+        path: the file.
+        status: ``"checked"``, ``"skipped"`` (not a training config) or ``"unusable"``.
+        reason: how the kind was recognized, or why the file was skipped / is unusable
+            (one line).
+        kind: the config kind (one of ``KINDS``), None unless checked.
+        plan: the training plan, None unless checked.
+        steps: total optimizer steps, or why unknown (HF-style configs only).
+        notes: what the reader assumed.
+        schedule_unsupported: why ``simulate`` cannot reproduce the schedule (None: it can).
+        document: the parsed file, None when unusable.
+    """
+
+    path: Path
+    status: str
+    reason: str
+    kind: str | None = None
+    plan: TrainingPlan | None = None
+    steps: StepCount | None = None
+    notes: list[str] = field(default_factory=list)
+    schedule_unsupported: str | None = None
+    document: Document | None = None
+
+    def line_of(self, field_name: str | None) -> int | None:
+        """The line in the file of a plan field (or of its closest parent key)."""
+        if not field_name or self.plan is None:
+            return None
+        if field_name in self.plan.lines:
+            return self.plan.lines[field_name]
+        if self.document is None:
+            return None
+        return self.document.line(self.plan.where(field_name))
+
+
+def _lines(doc: Document, locations: dict[str, str]) -> dict[str, int]:
+    lines = dict(doc.lines)
+    for name, path in locations.items():
+        line = doc.line(path)
+        if line is not None:
+            lines[name] = line
+    return lines
+
+
+def _with_settings(plan: TrainingPlan, **settings: Any) -> TrainingPlan:
+    return plan.model_copy(update={"settings": {**plan.settings, **settings}})
+
+
+def _hf_plan(
+    doc: Document, kind: str, options: StepOptions
+) -> tuple[TrainingPlan, HfView, StepCount]:
+    from lrguard.adapters.hf_args import plan_from_hf_args
+
+    view = _HF_VIEWS[kind](doc.data)
+    steps = count_steps(view.args, options, view.dataset_steps)
+    locations = {**{p: p for p in doc.lines}, **view.locations}
+    plan = plan_from_hf_args(
+        view.args,
+        steps.total,
+        locations=locations,
+        lines=_lines(doc, locations),
+    )
+    stray = {k: doc.data[k] for k in view.stray_keys}
+    plan = _with_settings(
+        plan,
+        config_kind=kind,
+        config_stray_keys=stray,
+        config_steps_source=steps.source,
+        config_coerces_strings=view.coerces_strings,
+        config_defaults=sorted(view.defaults),
+        config_renames=view.renames,
+    )
+    return plan, view, steps
+
+
+def build_result(doc: Document, detection: Detection, options: StepOptions) -> ConfigResult:
+    """Turn a parsed file and its detected kind into a result (may raise on a bug only)."""
+    if detection.kind is None:
+        return ConfigResult(doc.path, SKIPPED, detection.reason, document=doc)
+    kind = detection.kind
+    if kind == "flair":
+        view = flair_view(doc.data, whole_file=not any(k.startswith("flair_") for k in doc.data))
+        prefix = f"{view.key}." if view.key else ""
+        locations = {name: f"{prefix}{name}" for name in _flair_fields(view.plan)}
+        plan = view.plan.model_copy(
+            update={"locations": locations, "lines": _lines(doc, locations)}
+        )
+        invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
+        plan = _with_settings(plan, config_kind=kind, config_invalid=invalid)
+        return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)
+    plan, hf, steps = _hf_plan(doc, kind, options)
+    return ConfigResult(
+        doc.path,
+        CHECKED,
+        detection.reason,
+        kind,
+        plan,
+        steps=steps,
+        notes=list(hf.notes),
+        schedule_unsupported=hf.schedule_unsupported,
+        document=doc,
+    )
+
+
+def _flair_fields(plan: TrainingPlan) -> list[str]:
+    names = {
+        "learning_rate",
+        "min_learning_rate",
+        "decoder_learning_rate",
+        "anneal_factor",
+        "patience",
+        "initial_extra_patience",
+        "max_epochs",
+        "anneal_with_restarts",
+    }
+    for group in plan.param_groups:
+        names.update({group.lr_field, group.min_lr_field})
+    return sorted(names)
+
+
+def load_config(
+    path: Path, kind: str | None = None, options: StepOptions | None = None
+) -> ConfigResult:
+    """Read, recognize and plan one config file; never raises for bad input.
+
+    Args:
+        path: the file.
+        kind: force a kind (one of ``KINDS``) instead of recognizing it.
+        options: ``--steps`` / ``--dataset-size`` / ``--world-size``.
+
+    Returns:
+        A ``ConfigResult``: ``unusable`` with a one-line reason when the file cannot be read
+        as a config, ``skipped`` when it is not a training config, ``checked`` otherwise.
+
+    Example:
+        >>> load_config(Path("no/such/file.yaml")).reason
+        'no such file'
+    """
+    options = options or StepOptions()
+    try:
+        doc = read_document(path)
+    except UnusableConfig as err:
+        return ConfigResult(path, UNUSABLE, str(err))
+    if kind is not None:
+        if kind not in KINDS:
+            return ConfigResult(path, UNUSABLE, f"unknown --kind {kind!r}; use one of {KINDS}")
+        detection = Detection(kind, f"--kind {kind}")
+    else:
+        detection = detect_kind(doc.data)
+    return build_result(doc, detection, options)
+
+
+__all__ = ["CHECKED", "SKIPPED", "UNUSABLE", "ConfigResult", "build_result", "load_config"]

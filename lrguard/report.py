@@ -1,0 +1,172 @@
+"""Output formats of ``lrguard check``: ``text`` (people), ``json`` (machines), ``github``.
+
+The JSON schema (version 1) is stable::
+
+    {"version": 1,
+     "files": [{"path", "status": "checked|skipped|unusable", "kind", "reason",
+                "steps": {"total", "source"} | null,
+                "findings": [{"code", "name", "severity", "message", "fix",
+                              "location", "field", "value", "line"}]}],
+     "summary": {"checked", "skipped", "unusable",
+                 "findings": {"error", "warning", "info"}, "by_code": {code: count}}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from lrguard.checking import FileReport, Summary, summarize
+from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE
+from lrguard.findings import Finding
+from lrguard.rules import get_rule
+
+FORMATS = ("text", "json", "github")
+JSON_SCHEMA_VERSION = 1
+
+
+def _value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else repr(value)
+    return str(value)
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding as a JSON-ready dict (stable keys)."""
+    return {
+        "code": finding.code,
+        "name": get_rule(finding.code).name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fix": finding.fix,
+        "location": finding.location,
+        "field": finding.field,
+        "value": _value(finding.value),
+        "line": finding.line,
+    }
+
+
+def file_record(report: FileReport) -> dict[str, Any]:
+    """One file as a JSON-ready dict (stable keys)."""
+    res = report.result
+    steps = None if res.steps is None else {"total": res.steps.total, "source": res.steps.source}
+    return {
+        "path": str(res.path),
+        "status": res.status,
+        "kind": res.kind,
+        "reason": res.reason,
+        "steps": steps,
+        "findings": [finding_record(f) for f in report.findings],
+    }
+
+
+def summary_record(summary: Summary) -> dict[str, Any]:
+    """The summary as a JSON-ready dict."""
+    return {
+        "checked": summary.checked,
+        "skipped": summary.skipped,
+        "unusable": summary.unusable,
+        "findings": summary.by_severity,
+        "by_code": summary.by_code,
+    }
+
+
+def render_json(reports: Sequence[FileReport]) -> str:
+    """The whole run as one JSON document."""
+    doc = {
+        "version": JSON_SCHEMA_VERSION,
+        "files": [file_record(r) for r in reports],
+        "summary": summary_record(summarize(reports)),
+    }
+    return json.dumps(doc, indent=2, allow_nan=False)
+
+
+def _where(report: FileReport, finding: Finding) -> str:
+    return f"{report.path}:{finding.line}" if finding.line else str(report.path)
+
+
+def render_text(reports: Sequence[FileReport], verbose: bool = False) -> str:
+    """``path:line: CODE [severity] message Fix: ...`` per finding, then a summary.
+
+    Skipped files are listed with ``verbose`` (and counted always); unusable files always.
+    """
+    lines: list[str] = []
+    for report in reports:
+        res = report.result
+        if res.status == UNUSABLE:
+            lines.append(f"{res.path}: unusable: {res.reason}")
+            continue
+        if res.status == SKIPPED:
+            if verbose:
+                lines.append(f"{res.path}: skipped: {res.reason}")
+            continue
+        if verbose:
+            steps = f"; steps: {res.steps.source}" if res.steps is not None else ""
+            lines.append(f"{res.path}: {res.kind} ({res.reason}){steps}")
+        for f in report.findings:
+            fix = f" Fix: {f.fix}" if f.fix else ""
+            lines.append(f"{_where(report, f)}: {f.code} [{f.severity.value}] {f.message}{fix}")
+    s = summarize(reports)
+    sev = s.by_severity
+    lines.append(
+        f"lrguard: {s.checked} config(s) checked, {s.skipped} skipped (not training configs), "
+        f"{s.unusable} unusable; {sev['error']} error(s), {sev['warning']} warning(s), "
+        f"{sev['info']} info."
+    )
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def render_github(reports: Sequence[FileReport]) -> str:
+    """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` each."""
+    lines: list[str] = []
+    for report in reports:
+        res = report.result
+        path = _escape_property(str(res.path))
+        if res.status == UNUSABLE:
+            lines.append(f"::error file={path},title=lrguard::{_escape_data(res.reason)}")
+        if res.status != CHECKED:
+            continue
+        for f in report.findings:
+            level = _GITHUB_LEVEL[f.severity.value]
+            line = f",line={f.line}" if f.line else ""
+            title = _escape_property(f"lrguard {f.code} {get_rule(f.code).name}")
+            fix = f" Fix: {f.fix}" if f.fix else ""
+            lines.append(
+                f"::{level} file={path}{line},title={title}::{_escape_data(f.message + fix)}"
+            )
+    return "\n".join(lines)
+
+
+def render(reports: Sequence[FileReport], fmt: str, verbose: bool = False) -> str:
+    """Render in one of ``FORMATS``."""
+    if fmt == "json":
+        return render_json(reports)
+    if fmt == "github":
+        return render_github(reports)
+    return render_text(reports, verbose=verbose)
+
+
+__all__ = [
+    "FORMATS",
+    "JSON_SCHEMA_VERSION",
+    "file_record",
+    "finding_record",
+    "render",
+    "render_github",
+    "render_json",
+    "render_text",
+]

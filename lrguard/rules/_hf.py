@@ -1,0 +1,212 @@
+"""Shared reading and fixing of Hugging Face plans for the schedule rules."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lrguard.adapters.hf_args import is_hf_plan
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import ParsedNumber, fmt, parse_number, tidy
+from lrguard.plan import TrainingPlan
+from lrguard.rules import Adjustment
+from lrguard.schedules.hf_kwargs import ScheduleSpec, schedule_spec
+
+KWARGS = "lr_scheduler_kwargs"
+
+
+def read_kwargs(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """``lr_scheduler_kwargs`` as a dict, or None and why it is unusable.
+
+    Example:
+        >>> read_kwargs('{"min_lr": 1e-6}')
+        ({'min_lr': 1e-06}, None)
+        >>> read_kwargs("min_lr=1e-6")[1]
+        'is not valid JSON (Expecting value at line 1 column 1)'
+    """
+    if raw is None:
+        return {}, None
+    if isinstance(raw, dict):
+        return dict(raw), None
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}, None
+        try:
+            loaded = json.loads(raw)
+        except json.JSONDecodeError as err:
+            return None, f"is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+        if not isinstance(loaded, dict):
+            return None, f"is JSON for a {type(loaded).__name__}, not an object"
+        return loaded, None
+    if hasattr(raw, "items"):
+        return dict(raw.items()), None
+    return None, f"is a {type(raw).__name__}, not a mapping"
+
+
+@dataclass(frozen=True)
+class HFView:
+    """A Hugging Face plan read for the rules."""
+
+    plan: TrainingPlan
+    name: Any
+    spec: ScheduleSpec | None
+    kwargs: dict[str, Any] | None
+    lr: ParsedNumber
+    total: int | None
+
+    @property
+    def version(self) -> str | None:
+        """The transformers version the plan targets."""
+        return self.plan.framework_version
+
+    def kw(self, key: str) -> ParsedNumber | None:
+        """A kwarg read as a number; None when not given."""
+        if self.kwargs is None or self.kwargs.get(key) is None:
+            return None
+        return parse_number(self.kwargs[key])
+
+    def kw_or_default(self, key: str) -> ParsedNumber | None:
+        """A kwarg, or the schedule's default for it, read as a number."""
+        given = self.kw(key)
+        if given is not None or self.spec is None:
+            return given
+        default = self.spec.kwargs.get(key)
+        return parse_number(default) if isinstance(default, int | float) else None
+
+    @property
+    def peak(self) -> float | None:
+        """The learning rate when it is a usable number."""
+        return self.lr.value if self.lr.is_finite_positive else None
+
+    def warmup(self) -> int | None:
+        """Warmup steps ``TrainingArguments.get_warmup_steps`` would compute; None if unknown."""
+        steps = parse_number(self.plan.schedule.warmup_steps).value or 0.0
+        ratio = parse_number(self.plan.schedule.warmup_ratio).value or 0.0
+        if not math.isfinite(steps) or not math.isfinite(ratio) or steps < 0 or ratio < 0:
+            return None
+        if steps >= 1:
+            return int(steps)
+        if steps > 0:  # 5.x: a float in (0, 1) is a ratio
+            ratio = steps
+        if ratio == 0:
+            return 0
+        return None if self.total is None else math.ceil(self.total * ratio)
+
+
+def hf_view(plan: TrainingPlan) -> HFView | None:
+    """The plan read for the Hugging Face rules; None for other plans."""
+    if not is_hf_plan(plan):
+        return None
+    schedule = plan.schedule
+    name = schedule.name
+    spec = None
+    if isinstance(name, str):
+        spec = schedule_spec(name, plan.framework_version)
+        if spec is None and not plan.framework_version:  # version unknown: any version's
+            spec = schedule_spec(name, "5")
+    kwargs, _ = read_kwargs(schedule.kwargs)
+    lr = parse_number(plan.settings.get("learning_rate"))
+    return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
+
+
+def label(plan: TrainingPlan, field: str) -> str:
+    """How the user's config names ``field`` (``lr_scheduler_kwargs.min_lr`` by default)."""
+    if field in plan.locations:
+        return plan.locations[field]
+    parent, _, child = field.partition(".")
+    if child and parent in plan.locations:
+        return f"{plan.locations[parent]}.{child}"
+    return field
+
+
+def kw_field(key: str) -> str:
+    """The field name of a scheduler kwarg."""
+    return f"{KWARGS}.{key}"
+
+
+def finding(
+    plan: TrainingPlan,
+    code: str,
+    severity: Severity,
+    field: str,
+    value: Any,
+    message: str,
+    fix: str,
+) -> Finding:
+    """A finding about a Hugging Face field, located in the user's config."""
+    parent = field.partition(".")[0]
+    line = plan.lines.get(field, plan.lines.get(parent))
+    if not isinstance(value, str | int | float | bool | type(None)):
+        value = json.loads(json.dumps(value, default=str))
+    return Finding(
+        code=code,
+        severity=severity,
+        message=message,
+        location=label(plan, field),
+        field=field,
+        value=value,
+        fix=fix,
+        line=line,
+    )
+
+
+def kwarg_key(finding_: Finding) -> str:
+    """The kwarg a finding about ``lr_scheduler_kwargs.<key>`` is about."""
+    return (finding_.field or "").partition(".")[2]
+
+
+def set_kwarg(plan: TrainingPlan, key: str, value: Any) -> TrainingPlan:
+    """A copy of ``plan`` with ``lr_scheduler_kwargs[key] = value`` (None removes the key)."""
+    new_plan = plan.model_copy(deep=True)
+    kwargs, _ = read_kwargs(new_plan.schedule.kwargs)
+    kwargs = dict(kwargs or {})
+    if value is None:
+        kwargs.pop(key, None)
+    else:
+        kwargs[key] = value
+    new_plan.schedule.kwargs = kwargs
+    return new_plan
+
+
+def adjust_kwarg(plan: TrainingPlan, key: str, value: Any) -> Adjustment:
+    """Set one kwarg and record it before and after."""
+    kwargs, _ = read_kwargs(plan.schedule.kwargs)
+    before = (kwargs or {}).get(key)
+    return Adjustment(set_kwarg(plan, key, value), {kw_field(key): before}, {kw_field(key): value})
+
+
+def as_number(parsed: ParsedNumber) -> int | float | None:
+    """A string number as the int or float it stands for (``'10'`` -> 10, ``'1e-5'`` -> 1e-05)."""
+    if parsed.value is None:
+        return None
+    raw = parsed.raw
+    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+        return int(raw)
+    return parsed.value
+
+
+def yaml_number(value: float | int) -> str:
+    """How to write a number so YAML 1.1 reads a float: ``1e-05`` -> ``1.0e-05``.
+
+    Example:
+        >>> yaml_number(1e-05), yaml_number(0.1), yaml_number(10)
+        ('1.0e-05', '0.1', '10')
+    """
+    text = fmt(value)
+    if "e" in text and "." not in text.split("e")[0]:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def scaled(lr: float, ratio: float) -> float:
+    """``lr * ratio`` without float noise."""
+    return tidy(lr * ratio)
+
+
+def times(value: float, peak: float) -> str:
+    """'10x the peak' for messages."""
+    return f"{fmt(tidy(value / peak))}x"

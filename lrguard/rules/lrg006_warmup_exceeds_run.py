@@ -1,0 +1,89 @@
+"""LRG006 warmup-exceeds-run: warmup as long as or longer than the training run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt, parse_number, tidy
+from lrguard.plan import TrainingPlan
+from lrguard.policy import GuardPolicy
+from lrguard.rules import Adjustment, Rule, register
+from lrguard.rules._hf import finding, hf_view, label
+
+CODE = "LRG006"
+FIXED_RATIO = 0.1
+"""Warmup the fix sets: 10 % of the run (the BERT fine-tuning convention)."""
+
+
+def _from_ratio(plan: TrainingPlan) -> bool:
+    steps = parse_number(plan.schedule.warmup_steps).value or 0.0
+    return steps == 0 and "warmup_ratio" in plan.settings
+
+
+def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG006: warmup steps >= total optimizer steps (only when the total is known)."""
+    view = hf_view(plan)
+    if view is None or view.spec is None or not view.spec.uses_warmup or not view.total:
+        return
+    warmup = view.warmup()
+    if warmup is None or warmup < view.total:
+        return
+    field = "warmup_ratio" if _from_ratio(plan) else "warmup_steps"
+    raw = getattr(plan.schedule, field)
+    given = f"{label(plan, field)}={fmt(raw)}"
+    if field == "warmup_ratio" or warmup != raw:
+        given += f" ({warmup} steps)"
+    reached = ""
+    if view.peak is not None:
+        top = tidy(view.peak * (view.total - 1) / max(1, warmup))
+        reached = f" (at most {fmt(top)})"
+    new = max(1, math.ceil(view.total * FIXED_RATIO))
+    yield finding(
+        plan,
+        CODE,
+        Severity.WARNING,
+        field,
+        raw,
+        f"{given} >= the run's {view.total} optimizer steps: the rate is still warming up "
+        f"when training ends and never reaches {label(plan, 'learning_rate')}"
+        f"{'=' + fmt(view.peak) if view.peak is not None else ''}{reached}.",
+        f"Set {label(plan, 'warmup_ratio')}: {FIXED_RATIO} (10% of the run) or less."
+        if field == "warmup_ratio"
+        else f"Set {label(plan, 'warmup_steps')}: {new} (10% of the run) or fewer.",
+    )
+
+
+def fix_warmup(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
+    """Warmup = 10 % of the run (``warmup_ratio=0.1`` when the ratio was set, else steps)."""
+    new_plan = plan.model_copy(deep=True)
+    total = plan.schedule.total_steps or 1
+    if finding_.field == "warmup_ratio":
+        before = plan.schedule.warmup_ratio
+        new_plan.schedule.warmup_ratio = FIXED_RATIO
+        return Adjustment(new_plan, {"warmup_ratio": before}, {"warmup_ratio": FIXED_RATIO})
+    before = plan.schedule.warmup_steps
+    new_plan.schedule.warmup_steps = max(1, math.ceil(total * FIXED_RATIO))
+    return Adjustment(
+        new_plan, {"warmup_steps": before}, {"warmup_steps": new_plan.schedule.warmup_steps}
+    )
+
+
+register(
+    Rule(
+        code=CODE,
+        name="warmup-exceeds-run",
+        severity=Severity.WARNING,
+        summary="Warmup as long as or longer than the training run.",
+        what="Compares the warmup Trainer computes (warmup_steps, or warmup_ratio / a "
+        "fractional warmup_steps times the total) with the run's optimizer steps.",
+        why="The rate rises linearly for the whole run and never reaches learning_rate; "
+        "nothing in the logs says so, the run just learns less.",
+        example="max_steps: 40\nwarmup_steps: 100",
+        fix="Warm up for a fraction of the run (10% is the BERT convention); adjust mode "
+        "sets warmup to 10% of the total steps.",
+        check=check_warmup,
+        adjust=fix_warmup,
+    )
+)

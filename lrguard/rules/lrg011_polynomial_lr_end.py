@@ -1,0 +1,65 @@
+"""LRG011 polynomial-lr-end-not-below-lr: ``polynomial`` with ``lr_end`` >= the peak."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt, tidy
+from lrguard.plan import TrainingPlan
+from lrguard.policy import GuardPolicy
+from lrguard.rules import Adjustment, Rule, register
+from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label
+
+CODE = "LRG011"
+
+
+def check_lr_end(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG011: ``lr_end`` (default 1e-7) not below ``learning_rate``."""
+    view = hf_view(plan)
+    if view is None or view.name != "polynomial" or view.peak is None or view.kwargs is None:
+        return
+    lr_end = view.kw_or_default("lr_end")
+    if lr_end is None or lr_end.value is None or lr_end.value < view.peak:
+        return
+    given = "lr_end" in view.kwargs
+    name = label(plan, kw_field("lr_end"))
+    shown = f"{name}={fmt(lr_end.raw)}" + ("" if given else " (the default)")
+    yield finding(
+        plan,
+        CODE,
+        Severity.ERROR,
+        kw_field("lr_end"),
+        lr_end.raw,
+        f"{shown} is not below {label(plan, 'learning_rate')}={fmt(view.peak)}: polynomial "
+        "raises ValueError ('lr_end must be smaller than initial lr') in trainer.train().",
+        f"Set {name}<={fmt(tidy(view.peak * 0.1))} (0.1x the peak).",
+    )
+
+
+def fix_lr_end(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
+    """``lr_end = learning_rate * min_lr_ratio``."""
+    view = hf_view(plan)
+    peak = view.peak if view is not None and view.peak is not None else 0.0
+    return adjust_kwarg(plan, "lr_end", tidy(peak * policy.min_lr_ratio))
+
+
+register(
+    Rule(
+        code=CODE,
+        name="polynomial-lr-end-not-below-lr",
+        severity=Severity.ERROR,
+        summary="polynomial schedule whose lr_end (default 1e-7) is not below learning_rate.",
+        what="Compares lr_scheduler_kwargs.lr_end (1e-7 when not given) of the polynomial "
+        "schedule with learning_rate.",
+        why="transformers raises ValueError only when the schedule is built inside "
+        "trainer.train(), after the model and data are loaded; very small learning rates "
+        "hit the 1e-7 default without the user ever setting lr_end.",
+        example="lr_scheduler_type: polynomial\nlearning_rate: 1.0e-5\n"
+        "lr_scheduler_kwargs: {lr_end: 1.0e-4}",
+        fix="Set lr_end below learning_rate; adjust mode sets lr_end = learning_rate * "
+        "min_lr_ratio.",
+        check=check_lr_end,
+        adjust=fix_lr_end,
+    )
+)

@@ -1,0 +1,99 @@
+"""LRG016 unknown-scheduler-type and LRG017 scheduler-kwargs-not-mapping."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt
+from lrguard.plan import TrainingPlan
+from lrguard.rules import Rule, register
+from lrguard.rules._hf import finding, hf_view, label, read_kwargs
+from lrguard.schedules.hf_kwargs import only_in_other_version, schedules
+
+
+def check_type(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG016: an ``lr_scheduler_type`` the targeted transformers does not have."""
+    view = hf_view(plan)
+    if view is None or view.spec is not None:
+        return
+    version = plan.framework_version
+    names = list(schedules(version))
+    name = label(plan, "lr_scheduler_type")
+    target = f"transformers {version}" if version else "transformers 4.x"
+    other = only_in_other_version(view.name, version) if isinstance(view.name, str) else None
+    if other is not None:
+        why = f"exists only in transformers {other}, not in {target}"
+        fix = f"Install transformers {other} or choose one of {names}."
+    else:
+        why = f"is not a schedule of {target}"
+        close = difflib.get_close_matches(str(view.name), names, n=1)
+        fix = (f"Did you mean {close[0]!r}? " if close else "") + f"Choose one of {names}."
+    yield finding(
+        plan,
+        "LRG016",
+        Severity.ERROR,
+        "lr_scheduler_type",
+        view.name,
+        f"{name}={fmt(view.name)} {why}: ValueError when TrainingArguments is built.",
+        fix,
+    )
+
+
+def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG017: ``lr_scheduler_kwargs`` that is neither a mapping nor a JSON object."""
+    view = hf_view(plan)
+    if view is None:
+        return
+    raw = plan.schedule.kwargs
+    _, problem = read_kwargs(raw)
+    if problem is None:
+        return
+    name = label(plan, "lr_scheduler_kwargs")
+    shown = fmt(raw) if isinstance(raw, str) else repr(raw)
+    yield finding(
+        plan,
+        "LRG017",
+        Severity.ERROR,
+        "lr_scheduler_kwargs",
+        raw if isinstance(raw, str | int | float | bool) else str(raw),
+        f"{name}={shown} {problem}: transformers "
+        "cannot pass it to the schedule and fails in trainer.train().",
+        f'Write {name} as a mapping, e.g. {{"min_lr_rate": 0.1}} (JSON on the command line).',
+    )
+
+
+register(
+    Rule(
+        code="LRG016",
+        name="unknown-scheduler-type",
+        severity=Severity.ERROR,
+        summary="lr_scheduler_type that the targeted transformers version does not have.",
+        what="Checks lr_scheduler_type against the schedules of the installed (or targeted) "
+        "transformers version, naming the close match or the version that has it (greedy "
+        "is 5.x only).",
+        why="A config written for one transformers version fails on another; in CI the "
+        "error should appear before a GPU job is queued.",
+        example="lr_scheduler_type: cosine_min_lr   # cosine_with_min_lr",
+        fix="Use a schedule name of the installed transformers (the message lists them).",
+        check=check_type,
+    )
+)
+
+register(
+    Rule(
+        code="LRG017",
+        name="scheduler-kwargs-not-mapping",
+        severity=Severity.ERROR,
+        summary="lr_scheduler_kwargs that is not a mapping or a JSON object.",
+        what="Flags lr_scheduler_kwargs given as invalid JSON, JSON for a list or number, or "
+        "any other non-mapping value.",
+        why="TrainingArguments only parses strings that start with '{'; anything else reaches "
+        "get_scheduler and fails with a TypeError inside trainer.train().",
+        example='lr_scheduler_kwargs: "min_lr=1e-6"',
+        fix="Give a mapping: lr_scheduler_kwargs: {min_lr_rate: 0.1} in YAML, "
+        "'{\"min_lr_rate\": 0.1}' on the command line.",
+        check=check_kwargs_mapping,
+    )
+)

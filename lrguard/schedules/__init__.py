@@ -1,0 +1,1 @@
+"""Learning-rate schedules as data and closed-form functions (framework-free)."""

@@ -1,0 +1,125 @@
+"""``[tool.lrguard]`` in ``pyproject.toml``: defaults for ``lrguard check``.
+
+Example ``pyproject.toml``::
+
+    [tool.lrguard]
+    select = ["LRG"]          # rule code prefixes to report (default: all)
+    ignore = ["LRG030"]       # rule code prefixes never reported
+    strict = false            # exit 1 on warnings too
+    format = "text"           # text | json | github
+    exclude = ["examples/accelerate/*"]
+    world-size = 8            # data-parallel processes, for --dataset-size
+
+Command-line options override these; ``--ignore`` adds to ``ignore``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KEYS = ("select", "ignore", "strict", "format", "exclude", "world-size", "kind")
+
+
+class SettingsError(ValueError):
+    """``[tool.lrguard]`` cannot be used; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Values read from ``[tool.lrguard]`` (None: not set there)."""
+
+    path: Path | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    strict: bool | None = None
+    format: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    world_size: int | None = None
+    kind: str | None = None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` in ``start`` or its parents."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "[tool.lrguard]" in text:
+                raise SettingsError(
+                    f"{path}: reading [tool.lrguard] needs Python 3.11+ or the tomli package"
+                ) from None
+            return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise SettingsError(f"{path}: cannot read: {err}") from None
+
+
+def _str_list(path: Path, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(
+            f'{path}: [tool.lrguard] {key}={value!r} must be a list of strings, e.g. ["LRG0"]'
+        )
+    return list(value)
+
+
+def load_settings(pyproject: Path | None) -> Settings:
+    """Read ``[tool.lrguard]`` from ``pyproject`` (an empty ``Settings`` when absent).
+
+    Raises:
+        SettingsError: unreadable TOML, an unknown key or a value of the wrong type.
+    """
+    if pyproject is None:
+        return Settings()
+    table = _load_toml(pyproject).get("tool", {}).get("lrguard", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{pyproject}: [tool.lrguard] must be a table")
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise SettingsError(
+            f"{pyproject}: unknown [tool.lrguard] key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(KEYS)}"
+        )
+    strict = table.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise SettingsError(f"{pyproject}: [tool.lrguard] strict={strict!r} must be true or false")
+    world = table.get("world-size")
+    if world is not None and (isinstance(world, bool) or not isinstance(world, int) or world < 1):
+        raise SettingsError(
+            f"{pyproject}: [tool.lrguard] world-size={world!r} must be an integer >= 1"
+        )
+    for key in ("format", "kind"):
+        if key in table and not isinstance(table[key], str):
+            raise SettingsError(
+                f"{pyproject}: [tool.lrguard] {key}={table[key]!r} must be a string"
+            )
+    return Settings(
+        path=pyproject,
+        select=_str_list(pyproject, "select", table["select"]) if "select" in table else None,
+        ignore=_str_list(pyproject, "ignore", table.get("ignore", [])),
+        strict=strict,
+        format=table.get("format"),
+        exclude=_str_list(pyproject, "exclude", table.get("exclude", [])),
+        world_size=world,
+        kind=table.get("kind"),
+    )
+
+
+__all__ = ["KEYS", "Settings", "SettingsError", "find_pyproject", "load_settings"]

@@ -1,0 +1,412 @@
+"""``lrguard simulate``: the learning rate a config produces, step by step or epoch by epoch.
+
+* Hugging Face schedules (TrainingArguments, LLaMA-Factory, axolotl): the closed forms of
+  ``lrguard.schedules.closed_form`` at every optimizer step; needs the total steps
+  (``max_steps``, ``--steps`` or ``--dataset-size``).
+* ``reduce_lr_on_plateau`` / ``greedy``: the worst case per evaluation (the metric never
+  improves after the first evaluation).
+* Flair plateau annealing: the worst case per epoch, for stock Flair (stops as soon as the
+  rate is below ``min_learning_rate``) and for ``LRGuardPlugin`` (stops only when patience is
+  exhausted at the floor), via ``lrguard.annealing``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from lrguard.annealing import worst_case_trajectory
+from lrguard.configs.loader import CHECKED, ConfigResult, load_config
+from lrguard.configs.steps import StepOptions
+from lrguard.numbers import fmt, parse_number
+from lrguard.plan import TrainingPlan
+from lrguard.schedules.closed_form import (
+    METRIC_DRIVEN,
+    PlateauSettings,
+    ScheduleError,
+    factor,
+    plateau_worst_case,
+    warmup_steps_for,
+)
+
+TABLE_ROWS = 40
+"""Rows a table shows by default (more with ``--every``)."""
+
+PLOT_SIZE_PX = (960, 540)
+PLOT_DPI = 120
+
+
+class SimulationError(ValueError):
+    """The config cannot be simulated; the message says why and what to pass."""
+
+
+@dataclass
+class Simulation:
+    """A learning-rate trajectory.
+
+    Attributes:
+        unit: ``"step"``, ``"epoch"`` or ``"evaluation"``.
+        index: 1-based step / epoch / evaluation numbers.
+        series: column name -> rate at each index.
+        floor: the lowest rate the schedule may reach (None: none).
+        warmup: warmup length in ``unit`` (0: none).
+        stops: column name -> index after which training stops (worst case).
+        title: one line describing the schedule.
+    """
+
+    unit: str
+    index: list[int]
+    series: dict[str, list[float]]
+    floor: float | None = None
+    warmup: float = 0
+    stops: dict[str, int] = field(default_factory=dict)
+    title: str = ""
+
+    def rows(self, every: int | None = None) -> list[int]:
+        """Row positions to show: every ``every``-th, plus the first, the last, the warmup end
+        and the stops."""
+        n = len(self.index)
+        step = every or 1
+        keep = set(range(0, n, step)) | {0, n - 1}
+        if self.warmup and self.unit == "step":
+            w = int(math.ceil(self.warmup))
+            keep |= {i for i in (w - 1, w) if 0 <= i < n}
+        for stop in self.stops.values():
+            keep.add(min(max(stop - 1, 0), n - 1))
+        return sorted(keep)
+
+
+def _num(raw: Any, name: str, positive: bool = False) -> float:
+    parsed = parse_number(raw)
+    value = parsed.value
+    if value is None or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        want = "a positive number" if positive else "a number >= 0"
+        raise SimulationError(f"{name}={fmt(raw)} is not {want}; run lrguard check for details")
+    return value
+
+
+def _kwargs(raw: Any) -> dict[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise SimulationError(f"lr_scheduler_kwargs is not valid JSON: {err.msg}") from None
+    if not isinstance(raw, Mapping):
+        raise SimulationError(f"lr_scheduler_kwargs={fmt(raw)} is not a mapping")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        parsed = parse_number(value)
+        out[str(key)] = (
+            parsed.value if parsed.value is not None and not isinstance(value, bool) else value
+        )
+    return out
+
+
+def _floor(name: str, lr: float, kw: Mapping[str, Any]) -> float | None:
+    if name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
+        if kw.get("min_lr") is not None:
+            return float(kw["min_lr"])
+        return lr * float(kw.get("min_lr_rate") or 0.0)
+    if name == "warmup_stable_decay":
+        return lr * float(kw.get("min_lr_ratio", 0.0))
+    if name == "polynomial":
+        return float(kw.get("lr_end", 1e-7))
+    if name in ("linear", "cosine", "cosine_with_restarts"):
+        return 0.0
+    return None
+
+
+def _evaluations(plan: TrainingPlan, total: int | None) -> int | None:
+    strategy = plan.evaluation.get("eval_strategy")
+    steps = parse_number(plan.evaluation.get("eval_steps")).value
+    if strategy == "steps" and total and steps and steps >= 1:
+        return int(total // steps)
+    if strategy == "epoch" and plan.max_epochs:
+        return plan.max_epochs
+    return None
+
+
+def _plateau(
+    plan: TrainingPlan, name: str, lr: float, kw: dict[str, Any], total: int | None
+) -> Simulation:
+    try:
+        settings = PlateauSettings.for_schedule(name, kw)
+    except (ScheduleError, TypeError) as err:
+        raise SimulationError(str(err)) from None
+    count = _evaluations(plan, total)
+    if count is None:  # show the way down to the floor and a patience beyond it
+        count = 1
+        rates = plateau_worst_case(lr, settings, count)
+        while count < 100_000 and (rates[-1] > settings.min_lr or count < 2):
+            count = 2 * count
+            rates = plateau_worst_case(lr, settings, count)
+    rates = plateau_worst_case(lr, settings, count)
+    return Simulation(
+        unit="evaluation",
+        index=list(range(1, count + 1)),
+        series={"lr": rates[:count]},
+        floor=settings.min_lr,
+        title=f"{name} worst case (metric never improves after evaluation 1), "
+        f"factor={fmt(settings.factor)}, patience={settings.patience}",
+    )
+
+
+def simulate_hf(result: ConfigResult, transformers_major: int = 4) -> Simulation:
+    """The per-step schedule of an HF-style config (or per evaluation for plateau ones)."""
+    plan = result.plan
+    if plan is None or plan.schedule is None:
+        raise SimulationError("no schedule in this config")
+    if result.schedule_unsupported:
+        raise SimulationError(f"cannot simulate: {result.schedule_unsupported}")
+    lr = _num(plan.settings.get("learning_rate"), "learning_rate", positive=True)
+    name = str(plan.schedule.name)
+    kw = _kwargs(plan.schedule.kwargs)
+    total = result.steps.total if result.steps is not None else plan.schedule.total_steps
+    if name in METRIC_DRIVEN:
+        return _plateau(plan, name, lr, kw, total)
+    if total is None:
+        reason = result.steps.source if result.steps is not None else "unknown"
+        raise SimulationError(f"the total step count is {reason}")
+    ws = _num(plan.schedule.warmup_steps or 0, "warmup_steps")
+    ratio = _num(plan.schedule.warmup_ratio or 0, "warmup_ratio")
+    try:
+        warm = warmup_steps_for(total, ws, ratio, transformers_major)
+        factors = factor(
+            name,
+            range(total),
+            warmup_steps=warm,
+            total_steps=total,
+            learning_rate=lr,
+            kwargs=kw,
+            transformers_major=transformers_major,
+        )
+    except ScheduleError as err:
+        raise SimulationError(str(err)) from None
+    rates = (lr * factors).tolist() if hasattr(factors, "tolist") else [lr * float(factors)]
+    return Simulation(
+        unit="step",
+        index=list(range(1, total + 1)),
+        series={"lr": rates},
+        floor=_floor(name, lr, kw),
+        warmup=warm if name != "constant" else 0,
+        title=f"{name}, learning_rate={fmt(lr)}, {total} steps"
+        + (f" ({result.steps.source})" if result.steps else ""),
+    )
+
+
+def simulate_flair(plan: TrainingPlan) -> Simulation:
+    """Worst-case plateau annealing per epoch: stock Flair and with LRGuardPlugin."""
+    if plan.annealing is None:
+        raise SimulationError(
+            "fine_tune uses a per-batch linear schedule; only train / train_custom plateau "
+            "annealing is simulated"
+        )
+    lrs, floors = [], []
+    for group in plan.param_groups:
+        lrs.append(_num(group.lr, group.lr_field, positive=True))
+        floors.append(_num(group.min_lr if group.min_lr is not None else 0.0, group.min_lr_field))
+    epochs = plan.max_epochs or 100
+    stock = worst_case_trajectory(tuple(lrs), tuple(floors), plan.annealing, epochs, "flair")
+    guard = worst_case_trajectory(tuple(lrs), tuple(floors), plan.annealing, epochs, "guard")
+    series = {
+        "lr_flair": [row[0] for row in stock.lrs] + [math.nan] * (epochs - len(stock.lrs)),
+        "lr_lrguard": [row[0] for row in guard.lrs] + [math.nan] * (epochs - len(guard.lrs)),
+    }
+    stops = {
+        k: t.stop_epoch for k, t in (("lr_flair", stock), ("lr_lrguard", guard)) if t.stop_epoch
+    }
+    a = plan.annealing
+    return Simulation(
+        unit="epoch",
+        index=list(range(1, epochs + 1)),
+        series=series,
+        floor=floors[0],
+        stops=stops,
+        title=f"Flair plateau annealing worst case: learning_rate={fmt(lrs[0])}, "
+        f"min_learning_rate={fmt(floors[0])}, anneal_factor={fmt(a.factor)}, "
+        f"patience={a.patience}",
+    )
+
+
+def simulate_result(result: ConfigResult, transformers_major: int = 4) -> Simulation:
+    """Simulate a loaded config.
+
+    Raises:
+        SimulationError: unusable or skipped file, unknown step count, unsupported schedule.
+    """
+    if result.status != CHECKED or result.plan is None:
+        raise SimulationError(f"{result.status}: {result.reason}")
+    if result.kind == "flair":
+        return simulate_flair(result.plan)
+    return simulate_hf(result, transformers_major)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _cell(value: float) -> str:
+    return "" if value != value else f"{value:.6g}"
+
+
+def render_table(sim: Simulation, every: int | None = None) -> str:
+    """A fixed-width table, ~``TABLE_ROWS`` rows unless ``every`` says otherwise."""
+    every = every or max(1, math.ceil(len(sim.index) / TABLE_ROWS))
+    names = list(sim.series)
+    lines = [sim.title]
+    if sim.floor is not None:
+        lines.append(
+            f"floor: {fmt(sim.floor)}"
+            + (f"; warmup: {fmt(sim.warmup)} steps" if sim.warmup else "")
+        )
+    for name, stop in sim.stops.items():
+        lines.append(f"{name}: training stops after {sim.unit} {stop}")
+    lines.append(f"{sim.unit:>10}  " + "  ".join(f"{n:>12}" for n in names))
+    for i in sim.rows(every):
+        cells = "  ".join(f"{_cell(sim.series[n][i]):>12}" for n in names)
+        lines.append(f"{sim.index[i]:>10}  {cells}")
+    return "\n".join(lines)
+
+
+def _csv_cell(value: float) -> str:
+    return "" if value != value else repr(value)
+
+
+def render_csv(sim: Simulation, every: int | None = None) -> str:
+    """CSV with a header row: the unit, then one column per series."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([sim.unit, *sim.series])
+    for i in sim.rows(every):
+        writer.writerow([sim.index[i], *(_csv_cell(sim.series[n][i]) for n in sim.series)])
+    return buf.getvalue().rstrip("\n")
+
+
+def render_json(sim: Simulation, every: int | None = None) -> str:
+    """JSON: ``{unit, title, floor, warmup, stops, rows: [{unit: n, series: lr, ...}]}``."""
+    rows = [
+        {
+            sim.unit: sim.index[i],
+            **{n: (None if v != v else v) for n, v in ((n, sim.series[n][i]) for n in sim.series)},
+        }
+        for i in sim.rows(every)
+    ]
+    doc = {
+        "unit": sim.unit,
+        "title": sim.title,
+        "floor": sim.floor,
+        "warmup": sim.warmup,
+        "stops": sim.stops,
+        "rows": rows,
+    }
+    return json.dumps(doc, indent=1)
+
+
+def save_plot(sim: Simulation, path: Path) -> Path:
+    """Save a PNG of ``PLOT_SIZE_PX`` pixels with the floor and the warmup marked.
+
+    Raises:
+        SimulationError: matplotlib is not installed (``pip install 'lrguard[plot]'``).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+    except ModuleNotFoundError:
+        raise SimulationError("--plot needs matplotlib: pip install 'lrguard[plot]'") from None
+    width, height = PLOT_SIZE_PX
+    fig, ax = plt.subplots(figsize=(width / PLOT_DPI, height / PLOT_DPI), dpi=PLOT_DPI)
+    try:
+        for name, values in sim.series.items():
+            ax.plot(
+                sim.index,
+                values,
+                label=name,
+                drawstyle="steps-post" if sim.unit != "step" else "default",
+            )
+        if sim.warmup:
+            ax.axvspan(
+                1,
+                sim.warmup,
+                color="tab:orange",
+                alpha=0.15,
+                label=f"warmup ({fmt(sim.warmup)} steps)",
+            )
+        if sim.floor is not None:
+            ax.axhline(
+                sim.floor,
+                color="tab:red",
+                linestyle="--",
+                linewidth=1,
+                label=f"floor {fmt(sim.floor)}",
+            )
+        for name, stop in sim.stops.items():
+            ax.axvline(
+                stop,
+                color="tab:gray",
+                linestyle=":",
+                linewidth=1,
+                label=f"{name} stops after {sim.unit} {stop}",
+            )
+        values = [v for series in sim.series.values() for v in series if v == v]
+        if values and min(values) > 0 and max(values) / min(values) > 50:
+            ax.set_yscale("log")
+        ax.set_xlabel(sim.unit)
+        ax.set_ylabel("learning rate")
+        ax.set_title(sim.title, fontsize=8)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        fig.savefig(path, dpi=PLOT_DPI, format="png")
+    finally:
+        plt.close(fig)
+    return path
+
+
+_RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
+
+
+def simulate_file(
+    path: Path,
+    *,
+    kind: str | None = None,
+    steps: StepOptions | None = None,
+    fmt: str = "table",
+    plot: Path | None = None,
+    every: int | None = None,
+    out: TextIO,
+    transformers_major: int = 4,
+) -> int:
+    """Simulate ``path``, print it in ``fmt`` to ``out``, optionally save a plot; exit code 0.
+
+    Raises:
+        SimulationError: the config cannot be simulated.
+    """
+    result = load_config(path, kind, steps)
+    sim = simulate_result(result, transformers_major)
+    if plot is not None:
+        save_plot(sim, plot)
+    print(_RENDERERS[fmt](sim, every), file=out)
+    return 0
+
+
+__all__ = [
+    "PLOT_SIZE_PX",
+    "Simulation",
+    "SimulationError",
+    "save_plot",
+    "render_csv",
+    "render_json",
+    "render_table",
+    "simulate_file",
+    "simulate_flair",
+    "simulate_hf",
+    "simulate_result",
+]
