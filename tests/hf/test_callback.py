@@ -83,8 +83,12 @@ def test_check_training_args_object_and_dict(tmp_path):
     args = make_args(tmp_path, **MIN_ABOVE)
     assert [f.code for f in check_training_args(args)] == ["LRG002"]
     findings = check_training_args(
-        {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": '{"min_lr": "1e-4"}',
-         "learning_rate": "1e-5", "warmup_steps": 50},
+        {
+            "lr_scheduler_type": "cosine_with_min_lr",
+            "lr_scheduler_kwargs": '{"min_lr": "1e-4"}',
+            "learning_rate": "1e-5",
+            "warmup_steps": 50,
+        },
         num_training_steps=40,
     )
     assert sorted(f.code for f in findings) == ["LRG002", "LRG004", "LRG004", "LRG006"]

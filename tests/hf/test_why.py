@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.hf.conftest import MAJOR, guard_records, logged_lrs, make_args, make_trainer
 
 from hf_lrguard import LRGuardCallback
 from lrguard import LRGuardError
+from tests.hf.conftest import MAJOR, logged_lrs, make_args, make_trainer
 
 pytestmark = pytest.mark.hf
 MODES = ("warn", "adjust", "error")
