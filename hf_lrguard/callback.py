@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import logging
 from pathlib import Path
 from typing import Any
@@ -171,7 +173,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         if state.is_world_process_zero:
             record = self._decision_log(state).emit(decision)
         else:
-            record = decision.model_copy(update={"framework": FRAMEWORK}).to_record()
+            record = replace(decision, framework=FRAMEWORK).to_record()
         self.records.append(record)
         self._unlogged.append(record)
 

@@ -14,10 +14,20 @@ from lrguard.decision_log import DecisionLog, read_jsonl
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
 from lrguard.plan import AnnealingPlan, ParamGroupPlan, SchedulePlan, TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Rule, all_rules, check_plan, get_rule
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``GuardPolicy`` is imported on first use: it needs pydantic, which the command line
+    (``lrguard check``) does not, and importing it would double the command's start-up."""
+    if name == "GuardPolicy":
+        from lrguard.policy import GuardPolicy
+
+        return GuardPolicy
+    raise AttributeError(f"module 'lrguard' has no attribute {name!r}")
+
 
 __all__ = [
     "Action",

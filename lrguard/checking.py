@@ -6,7 +6,7 @@ import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE, ConfigResult, load_config
@@ -105,7 +105,7 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
             fix = re.sub(rf"\b{re.escape(name)}\b(?=\s*[:=])", key, fix)
         if fix != finding.fix:
             update["fix"] = fix
-    return finding.model_copy(update=update) if update else finding
+    return replace(finding, **update) if update else finding
 
 
 def findings_for(result: ConfigResult, options: CheckOptions) -> list[Finding]:

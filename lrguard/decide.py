@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import check_plan, get_rule
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 
 @dataclass
@@ -72,6 +75,7 @@ def decide(
         A ``Preflight``; when ``error`` is set, the caller raises it before any training.
 
     Example:
+        >>> from lrguard import GuardPolicy
         >>> from lrguard.plan import ParamGroupPlan
         >>> plan = TrainingPlan(framework="flair", stops_at_min_lr=True,
         ...     param_groups=[ParamGroupPlan(index=0, lr=1e-5, min_lr=1e-4)])

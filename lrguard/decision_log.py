@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ class DecisionLog:
         A warning repeated for the same rule and location is logged at DEBUG level only.
         """
         if not decision.framework:
-            decision = decision.model_copy(update={"framework": self.framework})
+            decision = replace(decision, framework=self.framework)
         level = _LEVELS[decision.action]
         key = (decision.rule, decision.location)
         if decision.action == Action.WARNED:

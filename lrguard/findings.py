@@ -1,11 +1,13 @@
-"""What a rule finds (``Finding``) and what the guard did about it (``Decision``)."""
+"""What a rule finds (``Finding``) and what the guard did about it (``Decision``).
+
+Plain frozen dataclasses: the command line imports them on every run, so they stay cheap.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class Severity(str, Enum):
@@ -27,8 +29,19 @@ class Action(str, Enum):
     NOTED = "noted"
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True)
+class Finding:
     """One problem a rule found in a training plan or config.
+
+    Attributes:
+        code: stable rule code, ``LRG`` + 3 digits.
+        severity: error | warning | info (a string is accepted).
+        message: names the field, the value and the consequence.
+        location: config key path or param group.
+        fix: a concrete suggested change.
+        field: the setting the finding is about.
+        value: the offending value as given.
+        line: line in the config file, when known.
 
     Example:
         >>> f = Finding(code="LRG001", severity="error", message="lr below min",
@@ -37,16 +50,17 @@ class Finding(BaseModel):
         'LRG001 lr below min Fix: lower min_learning_rate'
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str
+    severity: Severity
+    message: str
+    location: str = ""
+    fix: str = ""
+    field: str | None = None
+    value: Any = None
+    line: int | None = None
 
-    code: str = Field(description="Stable rule code, 'LRG' + 3 digits.")
-    severity: Severity = Field(description="error | warning | info")
-    message: str = Field(description="Names the field, the value and the consequence.")
-    location: str = Field(default="", description="Config key path or param group.")
-    fix: str = Field(default="", description="A concrete suggested change.")
-    field: str | None = Field(default=None, description="The setting the finding is about.")
-    value: Any = Field(default=None, description="The offending value as given.")
-    line: int | None = Field(default=None, description="Line in the config file, when known.")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
 
     def render(self) -> str:
         """One line for people: code, message and fix."""
@@ -54,15 +68,14 @@ class Finding(BaseModel):
         return f"{text} Fix: {self.fix}" if self.fix else text
 
 
-class Decision(BaseModel):
+@dataclass(frozen=True)
+class Decision:
     """A finding (or a training event) plus what the guard did, with values before and after.
 
     ``to_record()`` gives the JSON-lines record whose keys are part of the public contract:
     ``rule``, ``severity``, ``action``, ``message``, ``before``, ``after``, ``framework`` and
     ``epoch`` or ``step`` when taken during training.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str
     severity: Severity
@@ -75,6 +88,10 @@ class Decision(BaseModel):
     step: int | None = None
     location: str = ""
     fix: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
+        object.__setattr__(self, "action", Action(self.action))
 
     @classmethod
     def from_finding(
@@ -95,9 +112,13 @@ class Decision(BaseModel):
 
     def to_record(self) -> dict[str, Any]:
         """The JSON-lines record (contract keys; ``epoch``/``step`` only when set)."""
-        record = self.model_dump(mode="json", exclude_none=True)
-        for key in ("before", "after"):
-            record.setdefault(key, None)
+        record: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, Enum):
+                value = value.value
+            if value is not None or item.name in ("before", "after"):
+                record[item.name] = value
         return record
 
     def render(self) -> str:

@@ -2,28 +2,36 @@
 
 Integrations and config readers translate framework state into a plan; rules read only plans.
 Values are kept as given (a string from YAML stays a string) so rules can report them.
+Plain dataclasses (cheap to import for the command line); rules copy a plan with
+``copy.deepcopy`` before changing it and never mutate their input.
 """
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 
+@dataclass(kw_only=True)
+class ParamGroupPlan:
+    """One optimizer param group: its initial rate and the minimum it must not go below.
 
-class ParamGroupPlan(BaseModel):
-    """One optimizer param group: its initial rate and the minimum it must not go below."""
+    Attributes:
+        index: position of the group in the optimizer.
+        name: what the group holds, e.g. 'decoder'.
+        lr: initial learning rate as given.
+        min_lr: minimum learning rate as given; None: none.
+        lr_field: the setting the rate comes from.
+        min_lr_field: the setting the minimum comes from.
+    """
 
-    model_config = ConfigDict(extra="forbid")
-
-    index: int = Field(description="Position of the group in the optimizer.")
-    name: str = Field(default="", description="What the group holds, e.g. 'decoder'.")
-    lr: Any = Field(description="Initial learning rate as given.")
-    min_lr: Any = Field(default=None, description="Minimum learning rate as given; None: none.")
-    lr_field: str = Field(default="learning_rate", description="Setting the lr comes from.")
-    min_lr_field: str = Field(
-        default="min_learning_rate", description="Setting the minimum comes from."
-    )
+    index: int
+    lr: Any
+    name: str = ""
+    min_lr: Any = None
+    lr_field: str = "learning_rate"
+    min_lr_field: str = "min_learning_rate"
 
     @property
     def label(self) -> str:
@@ -32,33 +40,62 @@ class ParamGroupPlan(BaseModel):
         return f"param group {self.index}{suffix}"
 
 
-class AnnealingPlan(BaseModel):
-    """Reduce-on-plateau annealing as Flair's AnnealOnPlateau does it."""
+@dataclass(kw_only=True)
+class AnnealingPlan:
+    """Reduce-on-plateau annealing as Flair's AnnealOnPlateau does it.
 
-    model_config = ConfigDict(extra="forbid")
+    Attributes:
+        factor: new lr = lr * factor on a plateau.
+        patience: bad evaluations tolerated before annealing.
+        initial_extra_patience: extra patience before the first anneal.
+        cooldown: evaluations ignored after an anneal.
+        mode: ``max`` when a higher metric is better.
+        with_restarts: reload the best model after annealing.
+    """
 
-    factor: float = Field(default=0.5, description="New lr = lr * factor on a plateau.")
-    patience: int = Field(default=3, description="Bad evaluations tolerated before annealing.")
-    initial_extra_patience: int = Field(default=0, description="Extra patience before 1st anneal.")
-    cooldown: int = Field(default=0, description="Evaluations ignored after an anneal.")
-    mode: Literal["min", "max"] = Field(default="max", description="max: higher metric is better.")
-    with_restarts: bool = Field(default=False, description="Reload best model after annealing.")
-
-
-class SchedulePlan(BaseModel):
-    """A step-based learning-rate schedule (Hugging Face ``lr_scheduler_type``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Any = Field(description="Schedule name as given, e.g. 'cosine_with_min_lr'.")
-    kwargs: Any = Field(default_factory=dict, description="lr_scheduler_kwargs as given.")
-    warmup_steps: Any = Field(default=0, description="Warmup steps as given.")
-    warmup_ratio: Any = Field(default=0.0, description="Warmup as a fraction of total steps.")
-    total_steps: int | None = Field(default=None, description="Optimizer steps, when known.")
+    factor: float = 0.5
+    patience: int = 3
+    initial_extra_patience: int = 0
+    cooldown: int = 0
+    mode: Literal["min", "max"] = "max"
+    with_restarts: bool = False
 
 
-class TrainingPlan(BaseModel):
+@dataclass(kw_only=True)
+class SchedulePlan:
+    """A step-based learning-rate schedule (Hugging Face ``lr_scheduler_type``).
+
+    Attributes:
+        name: schedule name as given, e.g. 'cosine_with_min_lr'.
+        kwargs: ``lr_scheduler_kwargs`` as given.
+        warmup_steps: warmup steps as given.
+        warmup_ratio: warmup as a fraction of total steps, as given.
+        total_steps: optimizer steps, when known.
+    """
+
+    name: Any
+    kwargs: Any = field(default_factory=dict)
+    warmup_steps: Any = 0
+    warmup_ratio: Any = 0.0
+    total_steps: int | None = None
+
+
+@dataclass(kw_only=True)
+class TrainingPlan:
     """A normalized description of one run, the input of every rule.
+
+    Attributes:
+        framework: 'flair', 'hf' or a config kind.
+        framework_version: the framework's version, when known.
+        param_groups: every optimizer param group.
+        annealing: plateau annealing, when the run uses it.
+        stops_at_min_lr: reaching the minimum ends training (Flair's plateau stop).
+        schedule: a step-based schedule, when the run uses one.
+        max_epochs / max_steps: the run's length, when known.
+        evaluation / early_stopping: those settings as given.
+        settings: other raw settings rules may read, by field name.
+        locations: field name -> config key path, for messages.
+        lines: field name -> line in the config file.
 
     Example:
         >>> plan = TrainingPlan(framework="flair", param_groups=[
@@ -67,34 +104,23 @@ class TrainingPlan(BaseModel):
         'param group 0'
     """
 
-    model_config = ConfigDict(extra="forbid")
+    framework: str = ""
+    framework_version: str | None = None
+    param_groups: list[ParamGroupPlan] = field(default_factory=list)
+    annealing: AnnealingPlan | None = None
+    stops_at_min_lr: bool = False
+    schedule: SchedulePlan | None = None
+    max_epochs: int | None = None
+    max_steps: int | None = None
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    early_stopping: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
 
-    framework: str = Field(default="", description="'flair', 'hf' or a config kind.")
-    framework_version: str | None = Field(default=None)
-    param_groups: list[ParamGroupPlan] = Field(default_factory=list)
-    annealing: AnnealingPlan | None = Field(default=None, description="Plateau annealing.")
-    stops_at_min_lr: bool = Field(
-        default=False,
-        description="True when reaching the minimum ends training (Flair's plateau stop).",
-    )
-    schedule: SchedulePlan | None = Field(default=None)
-    max_epochs: int | None = Field(default=None)
-    max_steps: int | None = Field(default=None)
-    evaluation: dict[str, Any] = Field(
-        default_factory=dict, description="Evaluation cadence settings as given."
-    )
-    early_stopping: dict[str, Any] = Field(
-        default_factory=dict, description="Early-stopping settings as given."
-    )
-    settings: dict[str, Any] = Field(
-        default_factory=dict, description="Other raw settings rules may read, by field name."
-    )
-    locations: dict[str, str] = Field(
-        default_factory=dict, description="Field name -> config key path, for messages."
-    )
-    lines: dict[str, int] = Field(
-        default_factory=dict, description="Field name -> line in the config file."
-    )
+    def clone(self) -> TrainingPlan:
+        """A deep copy, for rules that adjust a plan without touching their input."""
+        return copy.deepcopy(self)
 
     def where(self, field: str) -> str:
         """The config key path of ``field`` (the field itself when unknown)."""

@@ -162,7 +162,7 @@ def hf_changes(before: TrainingPlan, after: TrainingPlan) -> dict[str, Any]:
 
     Example:
         >>> a = plan_from_hf_args({"learning_rate": "1e-5"})
-        >>> b = a.model_copy(deep=True); b.settings["learning_rate"] = 1e-5
+        >>> b = a.clone(); b.settings["learning_rate"] = 1e-5
         >>> hf_changes(a, b)
         {'learning_rate': 1e-05}
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def _lines(doc: Document, locations: dict[str, str]) -> dict[str, int]:
 
 
 def _with_settings(plan: TrainingPlan, **settings: Any) -> TrainingPlan:
-    return plan.model_copy(update={"settings": {**plan.settings, **settings}})
+    return replace(plan, settings={**plan.settings, **settings})
 
 
 def _hf_plan(
@@ -105,9 +105,7 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         view = flair_view(doc.data, whole_file=not any(k.startswith("flair_") for k in doc.data))
         prefix = f"{view.key}." if view.key else ""
         locations = {name: f"{prefix}{name}" for name in _flair_fields(view.plan)}
-        plan = view.plan.model_copy(
-            update={"locations": locations, "lines": _lines(doc, locations)}
-        )
+        plan = replace(view.plan, locations=locations, lines=_lines(doc, locations))
         invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
         plan = _with_settings(plan, config_kind=kind, config_invalid=invalid)
         return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)

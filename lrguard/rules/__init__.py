@@ -16,14 +16,16 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 CheckFn = Callable[[TrainingPlan], Iterable[Finding]]
-AdjustFn = Callable[[TrainingPlan, Finding, GuardPolicy], "Adjustment"]
+AdjustFn = Callable[[TrainingPlan, Finding, "GuardPolicy"], "Adjustment"]
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding
 from lrguard.numbers import ParsedNumber, parse_number, tidy
 from lrguard.plan import ParamGroupPlan, TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def fix_floor(plan: TrainingPlan, finding: Finding, policy: GuardPolicy) -> Adju
 
     ``lower_min_lr``: minimum = lr * min_lr_ratio. ``raise_lr``: lr = minimum / min_lr_ratio.
     """
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     group = _group_of(new_plan, finding)
     lr = float(parse_number(group.lr).value or 0.0)
     min_lr = float(parse_number(group.min_lr).value or 0.0)
@@ -64,7 +67,7 @@ def fix_floor(plan: TrainingPlan, finding: Finding, policy: GuardPolicy) -> Adju
 
 def fix_string(plan: TrainingPlan, finding: Finding, policy: GuardPolicy) -> Adjustment:
     """Replace the finding's string number by the float it reads as."""
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     group = _group_of(new_plan, finding)
     attr = "lr" if finding.field == group.lr_field else "min_lr"
     before = getattr(group, attr)

@@ -160,7 +160,7 @@ def kwarg_key(finding_: Finding) -> str:
 
 def set_kwarg(plan: TrainingPlan, key: str, value: Any) -> TrainingPlan:
     """A copy of ``plan`` with ``lr_scheduler_kwargs[key] = value`` (None removes the key)."""
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     kwargs, _ = read_kwargs(new_plan.schedule.kwargs)
     kwargs = dict(kwargs or {})
     if value is None:

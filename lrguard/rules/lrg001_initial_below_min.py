@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._groups import fix_floor, group_numbers, usable_pair
 from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, kwarg_key, label, times
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 COSINE_MIN = ("cosine_with_min_lr", "cosine_warmup_with_min_lr")
 RATE_KEYS = ("min_lr_rate", "min_lr_ratio")
@@ -130,7 +133,7 @@ def fix_min_not_below_peak(
         return adjust_kwarg(plan, key, policy.min_lr_ratio)
     if policy.adjust_strategy == "raise_lr":
         min_lr = view.kw(key).value if view.kw(key) is not None else view.peak
-        new_plan = plan.model_copy(deep=True)
+        new_plan = plan.clone()
         new_plan.settings["learning_rate"] = tidy(min_lr / policy.min_lr_ratio)
         return Adjustment(
             new_plan,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt, parse_number
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._groups import fix_string, group_numbers
 from lrguard.rules._hf import (
@@ -20,6 +20,9 @@ from lrguard.rules._hf import (
     set_kwarg,
     yaml_number,
 )
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -126,7 +129,7 @@ def fix_string_all(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -
         raw = (hf_view(plan).kwargs or {}).get(key)
         number = as_number(parse_number(raw))
         return Adjustment(set_kwarg(plan, key, number), {field: raw}, {field: number})
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     if field == "learning_rate":
         raw = plan.settings.get(field)
         number = as_number(parse_number(raw))

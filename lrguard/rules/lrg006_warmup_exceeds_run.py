@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._hf import finding, hf_view, label
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 CODE = "LRG006"
 FIXED_RATIO = 0.1
@@ -57,7 +60,7 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
 
 def fix_warmup(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
     """Warmup = 10 % of the run (``warmup_ratio=0.1`` when the ratio was set, else steps)."""
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     total = plan.schedule.total_steps or 1
     if finding_.field == "warmup_ratio":
         before = plan.schedule.warmup_ratio

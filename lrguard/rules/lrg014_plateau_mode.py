@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 CODE = "LRG014"
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
-from lrguard.policy import GuardPolicy
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._hf import finding, hf_view, label
+
+if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
+    from lrguard.policy import GuardPolicy
 
 
 def check_ignored_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
@@ -34,7 +37,7 @@ def check_ignored_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
 
 def fix_ignored(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
     """Drop the kwargs (the run is unchanged: the schedule never received them)."""
-    new_plan = plan.model_copy(deep=True)
+    new_plan = plan.clone()
     new_plan.schedule.kwargs = {}
     return Adjustment(
         new_plan, {"lr_scheduler_kwargs": finding_.value}, {"lr_scheduler_kwargs": {}}
