@@ -76,10 +76,21 @@ def test_stop_exactly_when_patience_is_exhausted_at_the_floor(
 
 
 def test_no_dev_split_anneals_on_training_loss_downwards(trainer_factory, tmp_path):
+    stock = Recorder()
+    trainer_factory(with_dev=False).train(
+        tmp_path / "stock", learning_rate=0.1, patience=0, max_epochs=6, plugins=[stock], **FAST
+    )
+    # stock Flair maximizes the training loss here: a falling loss counts as a plateau
+    assert [lr[0] for lr in stock.lr_per_epoch][:3] == [0.1, 0.1, 0.05]
     plugin = LRGuardPlugin()
     recorder = Recorder()
     trainer_factory(with_dev=False).train(
-        tmp_path, learning_rate=0.1, patience=0, max_epochs=6, plugins=[plugin, recorder], **FAST
+        tmp_path / "guarded",
+        learning_rate=0.1,
+        patience=0,
+        max_epochs=6,
+        plugins=[plugin, recorder],
+        **FAST,
     )
     assert plugin.preflight is not None
     assert plugin.preflight.plan.annealing.mode == "min"
