@@ -202,20 +202,36 @@ def simulate_hf(result: ConfigResult, transformers_major: int = 4) -> Simulation
     )
 
 
+def _rates(plan: TrainingPlan) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    lrs, floors = [], []
+    for group in plan.param_groups:
+        lrs.append(_num(group.lr, group.lr_field, positive=True))
+        floors.append(_num(group.min_lr if group.min_lr is not None else 0.0, group.min_lr_field))
+    return tuple(lrs), tuple(floors)
+
+
+def _guarded(plan: TrainingPlan) -> TrainingPlan:
+    """The plan LRGuardPlugin trains with under the default policy (as given if it refuses)."""
+    from lrguard.decide import decide
+    from lrguard.policy import GuardPolicy  # pydantic: only when simulating Flair
+
+    preflight = decide(plan, GuardPolicy(), "flair")
+    return plan if preflight.error is not None else preflight.plan
+
+
 def simulate_flair(plan: TrainingPlan) -> Simulation:
-    """Worst-case plateau annealing per epoch: stock Flair and with LRGuardPlugin."""
+    """Worst-case plateau annealing per epoch: stock Flair and with LRGuardPlugin (after the
+    default policy's adjustments, e.g. the floor lowered to 0.1x the rate)."""
     if plan.annealing is None:
         raise SimulationError(
             "fine_tune uses a per-batch linear schedule; only train / train_custom plateau "
             "annealing is simulated"
         )
-    lrs, floors = [], []
-    for group in plan.param_groups:
-        lrs.append(_num(group.lr, group.lr_field, positive=True))
-        floors.append(_num(group.min_lr if group.min_lr is not None else 0.0, group.min_lr_field))
+    lrs, floors = _rates(plan)
+    guard_lrs, guard_floors = _rates(_guarded(plan))
     epochs = plan.max_epochs or 100
-    stock = worst_case_trajectory(tuple(lrs), tuple(floors), plan.annealing, epochs, "flair")
-    guard = worst_case_trajectory(tuple(lrs), tuple(floors), plan.annealing, epochs, "guard")
+    stock = worst_case_trajectory(lrs, floors, plan.annealing, epochs, "flair")
+    guard = worst_case_trajectory(guard_lrs, guard_floors, plan.annealing, epochs, "guard")
     series = {
         "lr_flair": [row[0] for row in stock.lrs] + [math.nan] * (epochs - len(stock.lrs)),
         "lr_lrguard": [row[0] for row in guard.lrs] + [math.nan] * (epochs - len(guard.lrs)),
@@ -232,7 +248,8 @@ def simulate_flair(plan: TrainingPlan) -> Simulation:
         stops=stops,
         title=f"Flair plateau annealing worst case: learning_rate={fmt(lrs[0])}, "
         f"min_learning_rate={fmt(floors[0])}, anneal_factor={fmt(a.factor)}, "
-        f"patience={a.patience}",
+        f"patience={a.patience}"
+        + (f"; lrguard floor {fmt(guard_floors[0])}" if guard_floors != floors else ""),
     )
 
 

@@ -47,6 +47,15 @@ def test_simulate_flair_lr_below_min_stops_after_epoch_1(run, write):
     assert json.loads(out)["stops"]["lr_flair"] == 1
 
 
+def test_simulate_flair_guard_uses_the_default_policys_floor(run, write):
+    path = write("f.yaml", "flair_train:\n  learning_rate: 1.0e-5\n  patience: 10\n")
+    _, out, _ = run("simulate", path, "--format", "json")
+    doc = json.loads(out)
+    # floor lowered to 1e-6: 3 anneals (1e-5 -> 5e-6 -> 2.5e-6 -> 1.25e-6), one clamp to 1e-6,
+    # then 11 more bad epochs at the floor: 1 + 5 * 11 = 56
+    assert doc["stops"] == {"lr_flair": 1, "lr_lrguard": 56}
+
+
 def test_simulate_plateau_worst_case(run, write):
     path = write(
         "p.yaml",
