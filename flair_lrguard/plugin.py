@@ -230,21 +230,12 @@ class LRGuardPlugin(TrainerPlugin):
                 f" - {outcome.bad_epochs} epochs without improvement (above 'patience')"
                 f"-> annealing learning_rate to {list(self.state.lrs)}"
             )
-            self._emit(
-                Decision(
-                    rule="LRG009",
-                    severity=Severity.INFO,
-                    action=Action.ANNEALED,
-                    message=(
-                        f"{patience + 1} evaluations without improvement "
-                        f"(patience={patience}): learning rate "
-                        f"{_lrs(before)} -> {_lrs(self.state.lrs)} (floor {_lrs(self.floors)})."
-                    ),
-                    before={"lr": list(before)},
-                    after={"lr": list(self.state.lrs)},
-                    epoch=epoch,
-                )
+            message = (
+                f"{patience + 1} evaluations without improvement (patience={patience}): "
+                f"learning rate {_lrs(before)} -> {_lrs(self.state.lrs)} "
+                f"(floor {_lrs(self.floors)})."
             )
+            self._event("LRG009", Action.ANNEALED, message, epoch, before, self.state.lrs)
         else:
             log.info(f" - {outcome.bad_epochs} epochs without improvement")
         if self.state is not None:
@@ -264,14 +255,27 @@ class LRGuardPlugin(TrainerPlugin):
             f"improvement (patience={patience}) with the learning rate at its floor "
             f"{_lrs(self.state.lrs)} (min {_lrs(self.floors)}); {best}."
         )
+        message = self.stop_reason.removeprefix("lrguard: ")
+        self._event("LRG010", Action.STOPPED, message, epoch, self.state.lrs, None)
+
+    def _event(
+        self,
+        rule: str,
+        action: Action,
+        message: str,
+        epoch: int,
+        before: tuple[float, ...],
+        after: tuple[float, ...] | None,
+    ) -> None:
+        """Emit a training-time decision (an anneal, the stop) with the rates around it."""
         self._emit(
             Decision(
-                rule="LRG010",
+                rule=rule,
                 severity=Severity.INFO,
-                action=Action.STOPPED,
-                message=self.stop_reason.removeprefix("lrguard: "),
-                before={"lr": list(self.state.lrs)},
-                after=None,
+                action=action,
+                message=message,
+                before={"lr": list(before)},
+                after=None if after is None else {"lr": list(after)},
                 epoch=epoch,
             )
         )

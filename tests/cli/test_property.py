@@ -9,22 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrguard.checking import CheckOptions, FileReport, findings_for
-from lrguard.configs.kinds import KINDS, Detection, detect_kind
+from lrguard.configs.kinds import KINDS, TRAINING_KEYS, Detection, detect_kind
 from lrguard.configs.loader import build_result
 from lrguard.configs.reading import Document, parse_yaml
 from lrguard.configs.steps import StepOptions
 from lrguard.report import render_github, render_json, render_text
 
 KEYS = [
-    "learning_rate",
-    "lr_scheduler_type",
-    "lr_scheduler",
-    "lr_scheduler_kwargs",
-    "warmup_ratio",
-    "warmup_steps",
-    "num_train_epochs",
-    "num_epochs",
-    "max_steps",
+    *sorted(TRAINING_KEYS),  # the keys that make a mapping a training config
     "min_lr",
     "eta_min",
     "cosine_min_lr_ratio",
