@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -108,7 +109,9 @@ def register(rule_: Rule) -> Rule:
     return rule_
 
 
+@functools.cache
 def _load_all() -> None:
+    """Import every rule module once (each registers its rules)."""
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
 
