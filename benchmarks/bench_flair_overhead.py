@@ -1,24 +1,29 @@
 """Guard overhead in a real Flair training loop: <= 1 % (DESIGN.md §7).
 
-The same 60-epoch run of the tiny offline TextClassifier (``demo.flair_tiny``) is timed
-stock (Flair's AnnealingPlugin) and with ``LRGuardPlugin`` in its place, interleaved
-(A B B A ...) so drifts in machine load hit both; the ratio of the medians is reported.
+A 60-epoch run of the tiny offline TextClassifier (``demo.flair_tiny``) with
+``LRGuardPlugin``: the time spent inside the plugin (its pre-flight at ``attach_to`` and every
+hook) is measured directly and compared with the run's wall time. The same run stock
+(Flair's AnnealingPlugin) is interleaved with it (A B B A ...) and the with/without ratios
+are printed too; on a shared 2-core machine they carry a few percent of noise, which is why
+the budget is judged on the directly measured share.
+
 ``learning_rate=0.1`` with ``patience=3`` makes both anneal, identically, several times; the
-floor (1e-8) is out of reach, so neither stops early: both train all 60 epochs (checked, as
-a shorter run would make the comparison meaningless).
+floor (1e-8) is out of reach, so neither stops early: both train all 60 epochs (checked).
 """
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import count
 from pathlib import Path
 
-BUDGET = 1.01
-"""Guarded CPU time / stock CPU time must not exceed this."""
+from benchmarks._timing import HookClock, RunTime, interleaved, report
+
+BUDGET = 0.01
+"""Share of the run's wall time spent inside the guard."""
 
 SETTINGS = {
     "learning_rate": 0.1,
@@ -28,34 +33,36 @@ SETTINGS = {
     "mini_batch_size": 8,
     "save_final_model": False,
 }
+GUARD_METHODS = ("attach_to", "after_setup", "before_training_epoch", "after_evaluation")
 
 
-def _run(plugin_factory: Callable[[], object] | None, base_path: Path) -> tuple[float, float]:
+def _run(plugin_factory: Callable[[], object] | None, base_path: Path) -> RunTime:
     from flair.trainers import ModelTrainer
 
     from demo.flair_tiny import make_classifier, make_corpus
 
     corpus = make_corpus()
     trainer = ModelTrainer(make_classifier(corpus), corpus)
-    plugins = [plugin_factory()] if plugin_factory is not None else []
+    clock = HookClock()
+    plugins = []
+    if plugin_factory is not None:
+        plugins = [clock.instrument(plugin_factory(), GUARD_METHODS)]
     wall, cpu = time.perf_counter(), time.process_time()
     trainer.train(base_path, plugins=plugins, **SETTINGS)
-    elapsed = time.perf_counter() - wall, time.process_time() - cpu
+    result = RunTime(time.perf_counter() - wall, time.process_time() - cpu, clock.seconds)
     epochs = len((base_path / "loss.tsv").read_text().splitlines()) - 1
     if epochs != SETTINGS["max_epochs"]:
         raise RuntimeError(f"run stopped after {epochs} epochs: the timings are not comparable")
-    return elapsed
+    return result
 
 
 def measure(repeats: int = 7, plugin_factory: Callable[[], object] | None = None) -> float:
-    """Median CPU time guarded / median CPU time stock (interleaved runs after a warm-up).
+    """The share of a guarded run's wall time spent inside the plugin (median of runs).
 
     Args:
-        repeats: runs of each variant.
-        plugin_factory: builds the plugin under test (``LRGuardPlugin`` by default).
-
-    Returns:
-        The ratio; 1.0 means no measurable overhead.
+        repeats: runs with and without the plugin, interleaved.
+        plugin_factory: builds the plugin under test (``LRGuardPlugin`` by default); it is
+            timed in the methods of ``GUARD_METHODS`` that it has.
     """
     import torch
 
@@ -65,33 +72,26 @@ def measure(repeats: int = 7, plugin_factory: Callable[[], object] | None = None
     torch.set_num_threads(1)
     quiet_flair()
     factory = plugin_factory or LRGuardPlugin
-    guarded: list[tuple[float, float]] = []
-    stock: list[tuple[float, float]] = []
+    ids = count()
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        _run(None, work / "warm-a")
-        _run(factory, work / "warm-b")
-        for i in range(repeats):
-            order = [(stock, None), (guarded, factory)]
-            for times, make in order if i % 2 == 0 else reversed(order):
-                times.append(_run(make, work / f"run{i}-{len(times)}-{make is None}"))
-    cpu = statistics.median(t[1] for t in guarded) / statistics.median(t[1] for t in stock)
-    wall = statistics.median(t[0] for t in guarded) / statistics.median(t[0] for t in stock)
-    print(f"  median wall ratio {wall:.4f}, median cpu ratio {cpu:.4f} ({repeats} pairs)")
-    return cpu
+        plain, guarded = interleaved(
+            lambda with_guard: _run(factory if with_guard else None, Path(tmp) / str(next(ids))),
+            repeats,
+        )
+    return report("flair plugin", plain, guarded, BUDGET)
 
 
 def main() -> int:
-    """Print the ratio; 0 when within ``BUDGET``."""
+    """Print the measurements; 0 when within ``BUDGET``."""
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    ratio = measure(repeats=9)
-    verdict = "ok" if ratio <= BUDGET else "OVER BUDGET"
+    share = measure(repeats=5)
     print(
-        f"flair plugin overhead: guarded/stock CPU time = {ratio:.4f} (budget {BUDGET}) {verdict}"
+        f"flair plugin overhead {share:.3%} (budget {BUDGET:.0%}) "
+        + ("ok" if share <= BUDGET else "OVER BUDGET")
     )
-    return 0 if ratio <= BUDGET else 1
+    return 0 if share <= BUDGET else 1
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ from benchmarks.bench_flair_overhead import BUDGET, measure
 
 
 class Busy(TrainerPlugin):
-    """Burns 2 ms of CPU per batch: clearly over budget."""
+    """Burns 5 ms per evaluation: clearly over a 1 % budget on a run of a few seconds."""
 
     @TrainerPlugin.hook
-    def after_training_batch(self, **kw: Any) -> None:
-        start = time.process_time()
-        while time.process_time() - start < 0.002:
+    def after_evaluation(self, **kw: Any) -> None:
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.005:
             pass
 
 
@@ -25,4 +25,5 @@ def test_budget_can_fail():
 
 
 def test_guard_overhead_is_small():
-    assert measure(repeats=1) < 1.5  # generous here: `make bench` holds the 1 % budget
+    # one short run under the suite's load: twice the budget here; `make bench` holds 1 %
+    assert measure(repeats=1) <= 2 * BUDGET
