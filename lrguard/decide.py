@@ -89,8 +89,8 @@ def decide(
     blocked = frozenset(cannot_fix)
     refused = [f for f in findings if _must_refuse(f, policy, blocked)]
     if refused:
-        decisions = [Decision.from_finding(f, Action.RAISED, framework=framework) for f in refused]
-        return Preflight(plan, findings, decisions, _refusal(refused))
+        raised = [Decision.from_finding(f, Action.RAISED, framework=framework) for f in refused]
+        return Preflight(plan, findings, raised, _refusal(refused))
     decisions: list[Decision] = []
     current = plan
     for finding in findings:
