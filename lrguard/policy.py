@@ -34,10 +34,19 @@ class GuardPolicy(BaseModel):
         lt=1.0,
         description="Adjusted floor as a fraction of the initial learning rate.",
     )
+    plateau_min_lr_ratio: float = Field(
+        default=0.001,
+        gt=0.0,
+        lt=1.0,
+        description="Adjusted floor of Hugging Face reduce_lr_on_plateau / greedy as a "
+        "fraction of the initial rate: 0.001 leaves room for three reductions by 0.1 or ten "
+        "halvings, as Flair's defaults do (0.1 -> 1e-4).",
+    )
     stop_at_floor: bool = Field(
-        default=True,
-        description="Stop training once patience is exhausted at the floor "
-        "(Flair always; Hugging Face plateau schedules only when True).",
+        default=False,
+        description="Hugging Face reduce_lr_on_plateau / greedy: stop training once patience "
+        "is exhausted at the floor (opt-in; those schedules never end a run themselves). "
+        "Flair's annealing always ends there, as Flair does.",
     )
     log_file: str | None = Field(
         default="lrguard.jsonl",

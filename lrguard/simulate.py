@@ -26,14 +26,9 @@ from lrguard.configs.loader import CHECKED, ConfigResult, load_config
 from lrguard.configs.steps import StepOptions
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
-from lrguard.schedules.closed_form import (
-    METRIC_DRIVEN,
-    PlateauSettings,
-    ScheduleError,
-    factor,
-    plateau_worst_case,
-    warmup_steps_for,
-)
+from lrguard.schedules.closed_form import ScheduleError
+from lrguard.schedules.plateau import PlateauSettings, worst_case
+from lrguard.schedules.table import any_version_spec, factor, floor_of, warmup_steps_for
 
 TABLE_ROWS = 40
 """Rows a table shows by default (more with ``--every``)."""
@@ -111,17 +106,9 @@ def _kwargs(raw: Any) -> dict[str, Any]:
 
 
 def _floor(name: str, lr: float, kw: Mapping[str, Any]) -> float | None:
-    if name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
-        if kw.get("min_lr") is not None:
-            return float(kw["min_lr"])
-        return lr * float(kw.get("min_lr_rate") or 0.0)
-    if name == "warmup_stable_decay":
-        return lr * float(kw.get("min_lr_ratio", 0.0))
-    if name == "polynomial":
-        return float(kw.get("lr_end", 1e-7))
-    if name in ("linear", "cosine", "cosine_with_restarts"):
-        return 0.0
-    return None
+    spec = any_version_spec(name)
+    floor = floor_of(spec, kw, lr) if spec is not None else None
+    return None if floor is None else floor.value
 
 
 def _evaluations(plan: TrainingPlan, total: int | None) -> int | None:
@@ -144,11 +131,11 @@ def _plateau(
     count = _evaluations(plan, total)
     if count is None:  # show the way down to the floor and a patience beyond it
         count = 1
-        rates = plateau_worst_case(lr, settings, count)
+        rates = worst_case(lr, settings, count)
         while count < 100_000 and (rates[-1] > settings.min_lr or count < 2):
             count = 2 * count
-            rates = plateau_worst_case(lr, settings, count)
-    rates = plateau_worst_case(lr, settings, count)
+            rates = worst_case(lr, settings, count)
+    rates = worst_case(lr, settings, count)
     return Simulation(
         unit="evaluation",
         index=list(range(1, count + 1)),
@@ -170,7 +157,8 @@ def simulate_hf(result: ConfigResult, transformers_major: int = 4) -> Simulation
     name = str(plan.schedule.name)
     kw = _kwargs(plan.schedule.kwargs)
     total = result.steps.total if result.steps is not None else plan.schedule.total_steps
-    if name in METRIC_DRIVEN:
+    spec = any_version_spec(name)
+    if spec is not None and spec.metric_driven:
         return _plateau(plan, name, lr, kw, total)
     if total is None:
         reason = result.steps.source if result.steps is not None else "unknown"

@@ -57,10 +57,7 @@ def _check_number(name: str, raw: Any, integer: bool, low: float, high: float | 
     return None
 
 
-_NUMERIC = {  # name: (integer, low, high-exclusive, fix)
-    "anneal_factor": (False, 1e-12, 1.0, "Set anneal_factor between 0 and 1, e.g. 0.5."),
-    "patience": (True, 0, None, "Set patience to a whole number >= 0, e.g. 3."),
-    "initial_extra_patience": (True, 0, None, "Set initial_extra_patience to a whole number >= 0."),
+_NUMERIC = {  # name: (integer, low, high-exclusive, fix); annealing settings are LRG050's
     "max_epochs": (True, 1, None, "Set max_epochs to a whole number >= 1."),
 }
 
@@ -69,9 +66,9 @@ def flair_view(data: Mapping[str, Any], whole_file: bool = False) -> FlairView:
     """Read Flair kwargs from ``data`` (under a ``flair_*`` key, or the whole mapping).
 
     Example:
-        >>> v = flair_view({"flair_train": {"learning_rate": 1e-5, "patience": "x"}})
+        >>> v = flair_view({"flair_train": {"learning_rate": 1e-5, "max_epochs": "x"}})
         >>> v.plan.param_groups[0].min_lr, v.invalid[0]["field"]
-        (0.0001, 'patience')
+        (0.0001, 'max_epochs')
     """
     key = "" if whole_file else next((k for k in FLAIR_KEYS if k in data), "")
     entry = FLAIR_KEYS.get(key, "train")
@@ -96,8 +93,7 @@ def flair_view(data: Mapping[str, Any], whole_file: bool = False) -> FlairView:
             invalid.append({"field": name, "value": clean[name], "problem": problem, "fix": fix})
             del clean[name]  # Flair's default stands in
         else:
-            value = float(parse_number(clean[name]).value or 0.0)
-            clean[name] = value if name == "anneal_factor" else int(value)
+            clean[name] = int(parse_number(clean[name]).value or 0)
     has_dev = data.get("has_dev", True) is not False if not whole_file else True
     version = data.get("flair_version") if not whole_file else None
     plan = flair_plan(

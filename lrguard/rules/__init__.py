@@ -1,8 +1,13 @@
 """The rule registry: every rule has a stable code, a kebab-case name and a doc.
 
 Rules are data plus one pure function ``check(plan) -> list[Finding]``. Each module in this
-package defines one rule (or a few closely related ones) and registers it with ``@rule``.
-Codes are never renumbered or reused.
+package defines one rule, is named by its code (``lrg013_greedy_min_lr.py``) and registers
+it with ``register``; helpers shared by several rules live in ``_``-prefixed modules. Codes
+are never renumbered or reused.
+
+A rule's ``example`` is a config that makes it fire and its ``corrected`` the same config
+fixed: both are shown by ``lrguard explain`` and run by the test suite, so the docs cannot
+drift from what the rule does.
 
 Example:
     >>> from lrguard.rules import get_rule
@@ -51,6 +56,9 @@ class Rule:
         severity: the usual severity of its findings.
         summary: one line.
         what / why / example / fix: the doc sections shown by ``lrguard explain``.
+            ``example`` is a config (YAML, as ``lrguard check`` reads it) that makes the
+            rule fire; for event rules, a config whose run leads to the event.
+        corrected: the example fixed: the rule stays silent on it.
         check: pure function from a plan to findings; None for rules that name training
             events (annealing, stopping) rather than configuration problems.
         adjust: pure function fixing one finding of this rule (``on_violation="adjust"``);
@@ -69,6 +77,7 @@ class Rule:
     why: str
     example: str
     fix: str
+    corrected: str = ""
     check: CheckFn | None = None
     adjust: AdjustFn | None = None
     always_adjust: bool = False
@@ -81,8 +90,8 @@ class Rule:
         return self.can_adjust is None or self.can_adjust(finding)
 
     def missing_sections(self) -> list[str]:
-        """Doc sections that are empty."""
-        return [s for s in DOC_SECTIONS if not getattr(self, s).strip()]
+        """Doc sections that are empty (``corrected`` counts as one)."""
+        return [s for s in (*DOC_SECTIONS, "corrected") if not getattr(self, s).strip()]
 
     def explain(self) -> str:
         """The rule's full doc as text."""
@@ -91,6 +100,7 @@ class Rule:
             DOC_SECTIONS, ("What it does", "Why is this bad?", "Example", "Fix"), strict=True
         ):
             parts += [f"## {title}", getattr(self, section).strip(), ""]
+        parts += ["Corrected:", self.corrected.strip(), ""]
         return "\n".join(parts).rstrip() + "\n"
 
 

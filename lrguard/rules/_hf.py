@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,16 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment
-from lrguard.schedules.hf_kwargs import ScheduleSpec, schedule_spec
+from lrguard.schedules.closed_form import ScheduleError
+from lrguard.schedules.table import (
+    Floor,
+    ScheduleSpec,
+    any_version_spec,
+    floor_of,
+    major_version,
+    schedule_spec,
+    warmup_steps_for,
+)
 
 KWARGS = "lr_scheduler_kwargs"
 
@@ -87,13 +97,25 @@ class HFView:
         ratio = parse_number(self.plan.schedule.warmup_ratio).value or 0.0
         if not math.isfinite(steps) or not math.isfinite(ratio) or steps < 0 or ratio < 0:
             return None
-        if steps >= 1:
-            return int(steps)
-        if steps > 0:  # 5.x: a float in (0, 1) is a ratio
-            ratio = steps
-        if ratio == 0:
-            return 0
-        return None if self.total is None else math.ceil(self.total * ratio)
+        major = major_version(self.version) if self.version else None
+        try:
+            return warmup_steps_for(self.total, steps, ratio, major)
+        except ScheduleError:
+            return None
+
+    def floor(self) -> Floor | None:
+        """The schedule's floor (the kwarg that sets it, or its default) against the peak;
+        None when there is none, or the peak or a value is not a usable number."""
+        if self.spec is None or self.kwargs is None or self.peak is None:
+            return None
+        numbers = {}
+        for key in self.spec.floor.keys if self.spec.floor else ():
+            parsed = self.kw(key)
+            if parsed is not None:
+                if not parsed.is_finite_non_negative:
+                    return None
+                numbers[key] = parsed.value
+        return floor_of(self.spec, numbers, self.peak)
 
 
 def hf_view(plan: TrainingPlan) -> HFView | None:
@@ -102,14 +124,50 @@ def hf_view(plan: TrainingPlan) -> HFView | None:
         return None
     schedule = plan.schedule
     name = schedule.name
-    spec = None
-    if isinstance(name, str):
-        spec = schedule_spec(name, plan.framework_version)
-        if spec is None and not plan.framework_version:  # version unknown: any version's
-            spec = schedule_spec(name, "5")
+    spec = schedule_spec(name, plan.framework_version)
+    if spec is None and not plan.framework_version:  # version unknown: any version's
+        spec = any_version_spec(name)
     kwargs, _ = read_kwargs(schedule.kwargs)
     lr = parse_number(plan.settings.get("learning_rate"))
     return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
+
+
+@dataclass(frozen=True)
+class KwargProblem:
+    """A scheduler kwarg whose value lies outside its domain in the schedule table."""
+
+    field: str
+    value: Any
+    message: str
+    fix: str
+
+
+def kwarg_domain_problems(plan: TrainingPlan, *, floors: bool) -> Iterator[KwargProblem]:
+    """Scheduler kwargs that are numbers outside their domain (NaN, infinite, negative,
+    ``factor: 2``, ``patience: -1`` ...): only the floor kwargs (``floors=True``) or only the
+    others. Non-numbers are LRG005's (a TypeError in transformers)."""
+    view = hf_view(plan)
+    if view is None or view.spec is None or view.kwargs is None or view.spec.ignores_kwargs:
+        return
+    floor_keys = view.spec.floor.keys if view.spec.floor else ()
+    for key, domain in view.spec.domains.items():
+        if (key in floor_keys) != floors or domain.choices:
+            continue
+        parsed = view.kw(key)
+        if parsed is None or parsed.value is None or isinstance(parsed.raw, bool):
+            continue
+        value = parsed.value
+        if math.isfinite(value) and not domain.violation(value):
+            continue
+        name = label(plan, kw_field(key))
+        default = view.spec.kwargs.get(key)
+        hint = f" (default {fmt(default)})" if isinstance(default, int | float) else ""
+        yield KwargProblem(
+            kw_field(key),
+            parsed.raw,
+            f"{name}={fmt(parsed.raw)} is not {domain.describe()}: {view.name} cannot use it.",
+            f"Set {key} to {domain.describe()}{hint}.",
+        )
 
 
 def label(plan: TrainingPlan, field: str) -> str:

@@ -1,28 +1,19 @@
-"""LRG003 lr-not-positive-finite and LRG004 number-as-string, for param groups."""
+"""LRG003 lr-not-positive-finite: a rate or a minimum that is not a usable number.
+
+Param groups, Hugging Face ``learning_rate``, and the scheduler kwargs that set a floor
+(``min_lr``, ``min_lr_rate``, ``lr_end`` ..., from the schedule table).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
-from lrguard.numbers import ParsedNumber, fmt, parse_number
+from lrguard.numbers import ParsedNumber, fmt
 from lrguard.plan import TrainingPlan
-from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._groups import fix_string, group_numbers
-from lrguard.rules._hf import (
-    KWARGS,
-    as_number,
-    finding,
-    hf_view,
-    kw_field,
-    label,
-    set_kwarg,
-    yaml_number,
-)
-
-if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
-    from lrguard.policy import GuardPolicy
+from lrguard.rules import Rule, register
+from lrguard.rules._groups import group_numbers
+from lrguard.rules._hf import finding, hf_view, kwarg_domain_problems, label
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -81,88 +72,25 @@ def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
         )
 
 
-def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG003 for param groups and for Hugging Face learning_rate."""
-    yield from check_not_finite_positive(plan)
-    yield from _hf_lr_findings(plan)
-
-
-def _hf_string_numbers(plan: TrainingPlan) -> Iterator[tuple[str, ParsedNumber]]:
-    view = hf_view(plan)
-    if view is None:
-        return
-    pairs = [("learning_rate", view.lr)]
-    pairs.append(("warmup_steps", parse_number(plan.schedule.warmup_steps)))
-    if "warmup_ratio" in plan.settings:
-        pairs.append(("warmup_ratio", parse_number(plan.schedule.warmup_ratio)))
-    for key, value in (view.kwargs or {}).items():
-        pairs.append((kw_field(key), parse_number(value)))
-    for field, parsed in pairs:
-        if parsed.from_string and parsed.value is not None:
-            yield field, parsed
-
-
-def check_string_numbers_all(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG004 for param groups and for Hugging Face fields and scheduler kwargs."""
-    yield from check_string_numbers(plan)
-    for field, parsed in _hf_string_numbers(plan):
-        name, number = label(plan, field), as_number(parsed)
+def _hf_floor_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG003 (Hugging Face): a floor kwarg (min_lr, lr_end ...) NaN, infinite or negative."""
+    for problem in kwarg_domain_problems(plan, floors=True):
         yield finding(
             plan,
-            "LRG004",
-            Severity.WARNING,
-            field,
-            parsed.raw,
-            f"{name}={fmt(parsed.raw)} is a string, not a number; read as {fmt(number)}. "
-            "Unconverted, transformers fails with a TypeError in trainer.train().",
-            f"Write {name}: {yaml_number(number)} as a number (YAML 1.1 needs the dot).",
+            "LRG003",
+            Severity.ERROR,
+            problem.field,
+            problem.value,
+            problem.message,
+            problem.fix,
         )
 
 
-def fix_string_all(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
-    """Param groups: ``fix_string``. Hugging Face: replace the field by its number."""
-    if any(g.label == finding_.location for g in plan.param_groups):
-        return fix_string(plan, finding_, policy)
-    field = finding_.field or ""
-    if field.startswith(f"{KWARGS}."):
-        key = field.partition(".")[2]
-        raw = (hf_view(plan).kwargs or {}).get(key)
-        number = as_number(parse_number(raw))
-        return Adjustment(set_kwarg(plan, key, number), {field: raw}, {field: number})
-    new_plan = plan.clone()
-    if field == "learning_rate":
-        raw = plan.settings.get(field)
-        number = as_number(parse_number(raw))
-        new_plan.settings[field] = number
-    else:  # warmup_steps / warmup_ratio
-        raw = getattr(plan.schedule, field)
-        number = as_number(parse_number(raw))
-        setattr(new_plan.schedule, field, number)
-    return Adjustment(new_plan, {field: raw}, {field: number})
-
-
-def check_string_numbers(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG004: a rate written as a string that reads as a number."""
-    for g in group_numbers(plan):
-        grp = g.group
-        pairs = [(grp.lr_field, g.lr)] + (
-            [(grp.min_lr_field, g.min_lr)] if g.min_lr is not None else []
-        )
-        for field, parsed in pairs:
-            if parsed.from_string and parsed.value is not None:
-                yield Finding(
-                    code="LRG004",
-                    severity=Severity.WARNING,
-                    message=(
-                        f"{field}={fmt(parsed.raw)} ({grp.label}) is a string, not a number; "
-                        f"read as {fmt(parsed.value)}."
-                    ),
-                    location=grp.label,
-                    field=field,
-                    value=parsed.raw,
-                    fix=f"Write {field}={fmt(parsed.value)} as a float (in YAML: 1.0e-5, "
-                    "with a dot).",
-                )
+def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG003 for param groups, Hugging Face learning_rate and floor kwargs."""
+    yield from check_not_finite_positive(plan)
+    yield from _hf_lr_findings(plan)
+    yield from _hf_floor_kwargs(plan)
 
 
 register(
@@ -172,29 +100,14 @@ register(
         severity=Severity.ERROR,
         summary="A learning rate or minimum that is not a finite positive number.",
         what="Flags learning rates that are NaN, infinite, negative, zero or not numbers, "
-        "and minimums that are NaN, infinite, negative or not numbers (0 is a valid minimum).",
+        "and minimums that are NaN, infinite, negative or not numbers (0 is a valid minimum): "
+        "Flair's min_learning_rate, and the scheduler kwargs that set a floor (min_lr, "
+        "min_lr_rate, lr_end, min_lr_ratio).",
         why="Torch rejects a negative rate deep inside the optimizer, accepts NaN and trains "
         "garbage, and a zero rate trains nothing while looking normal.",
         example="learning_rate: .nan",
+        corrected="learning_rate: 2.0e-5",
         fix="Give a positive finite rate (transformer fine-tuning: 1e-5 ... 1e-4).",
         check=check_not_finite_positive_all,
-    )
-)
-
-register(
-    Rule(
-        code="LRG004",
-        name="number-as-string",
-        severity=Severity.WARNING,
-        summary="A number given as a string (YAML 1.1 reads 1e-5 as '1e-5'), coerced.",
-        what="Flags numeric settings whose value is a string that reads as a number.",
-        why="YAML 1.1 (PyYAML) parses 1e-5 without a dot as a string; Flair and transformers "
-        "then fail with a TypeError deep inside, or compare strings with floats.",
-        example="learning_rate: 1e-5   # a string in YAML 1.1",
-        fix="Write the number with a dot and a signed exponent (1.0e-5) or quote nothing; "
-        "the guard coerces it in adjust and warn modes.",
-        check=check_string_numbers_all,
-        adjust=fix_string_all,
-        always_adjust=True,
     )
 )

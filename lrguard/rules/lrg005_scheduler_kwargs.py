@@ -16,7 +16,7 @@ from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._hf import HFView, adjust_kwarg, finding, hf_view, kw_field, label
-from lrguard.schedules.hf_kwargs import RESERVED, schedules
+from lrguard.schedules.table import RESERVED, schedules
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -167,8 +167,11 @@ register(
         why="Trainer builds the schedule inside train(), after the model and data are loaded: "
         "a mismatch is a TypeError or ValueError minutes or hours into the job "
         "(LLaMA-Factory users hit 'One of min_lr or min_lr_rate should be set').",
-        example="lr_scheduler_type: cosine\nlr_scheduler_kwargs: {min_lr: 1.0e-6}  "
-        "# cosine takes only num_cycles",
+        example=(
+            "lr_scheduler_type: cosine\n"
+            "lr_scheduler_kwargs: {min_lr: 1.0e-6}  # cosine takes only num_cycles"
+        ),
+        corrected=("lr_scheduler_type: cosine_with_min_lr\nlr_scheduler_kwargs: {min_lr: 1.0e-6}"),
         fix="Use only the keys the schedule takes (each message lists them); adjust mode "
         "adds min_lr_rate = min_lr_ratio when cosine_with_min_lr has no minimum.",
         check=check_kwargs,

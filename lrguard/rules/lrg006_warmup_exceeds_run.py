@@ -83,7 +83,8 @@ register(
         "fractional warmup_steps times the total) with the run's optimizer steps.",
         why="The rate rises linearly for the whole run and never reaches learning_rate; "
         "nothing in the logs says so, the run just learns less.",
-        example="max_steps: 40\nwarmup_steps: 100",
+        example=("max_steps: 40\nwarmup_steps: 100"),
+        corrected=("max_steps: 40\nwarmup_steps: 4"),
         fix="Warm up for a fraction of the run (10% is the BERT convention); adjust mode "
         "sets warmup to 10% of the total steps.",
         check=check_warmup,

@@ -95,9 +95,19 @@ register(
         why="With the floor close to the initial rate, the first plateau ends training with "
         "no annealing at all; with it far below, the run never stops early. Either can be "
         "intended, but should be known before the run.",
-        example="learning_rate=0.1, min_learning_rate=1e-4, anneal_factor=0.5, patience=3: "
-        "9 anneals fit; stops after epoch 41 at the earliest stock, 45 guarded (one more "
-        "anneal clamps to the floor, then patience runs out there)",
+        example=(
+            "flair_train:\n"
+            "  learning_rate: 0.1\n"
+            "  min_learning_rate: 1.0e-4\n"
+            "  anneal_factor: 0.5\n"
+            "  patience: 3\n"
+            "  max_epochs: 100"
+        ),
+        corrected=(
+            "flair_fine_tune:   # a linear schedule: no plateau annealing\n"
+            "  learning_rate: 5.0e-5\n"
+            "  max_epochs: 10"
+        ),
         fix="Choose min_learning_rate = learning_rate * anneal_factor**k for the k anneals "
         "you want to allow.",
         check=check_anneal_budget,

@@ -39,7 +39,12 @@ register(
         "param groups (two with Flair's decoder_learning_rate, one otherwise).",
         why="Flair types min_learning_rate as float or list but compares the list with a float "
         "after epoch 1 (TypeError); a list of the wrong length cannot be matched to groups.",
-        example="trainer.train(path, learning_rate=1e-5, min_learning_rate=[1e-6, 1e-7, 1e-8])",
+        example=(
+            "flair_train:\n"
+            "  learning_rate: 1.0e-5\n"
+            "  min_learning_rate: [1.0e-6, 1.0e-7, 1.0e-8]   # one group"
+        ),
+        corrected=("flair_train:\n  learning_rate: 1.0e-5\n  min_learning_rate: [1.0e-6]"),
         fix="One value per group: [decoder_min, embeddings_min] with decoder_learning_rate, "
         "a single float otherwise.",
         check=check_list_length,

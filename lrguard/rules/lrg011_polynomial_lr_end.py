@@ -9,7 +9,8 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label
+from lrguard.rules._floor import floor_at_peak, floor_finding, lower_floor
+from lrguard.rules._hf import label
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -18,33 +19,25 @@ CODE = "LRG011"
 
 
 def check_lr_end(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG011: ``lr_end`` (default 1e-7) not below ``learning_rate``."""
-    view = hf_view(plan)
-    if view is None or view.name != "polynomial" or view.peak is None or view.kwargs is None:
+    """LRG011: ``lr_end`` (default 1e-7) not below ``learning_rate``: an error either way,
+    transformers refuses to build the schedule."""
+    found = floor_at_peak(plan, CODE)
+    if found is None:
         return
-    lr_end = view.kw_or_default("lr_end")
-    if lr_end is None or lr_end.value is None or lr_end.value < view.peak:
-        return
-    given = "lr_end" in view.kwargs
-    name = label(plan, kw_field("lr_end"))
-    shown = f"{name}={fmt(lr_end.raw)}" + ("" if given else " (the default)")
-    yield finding(
-        plan,
+    name = label(plan, "lr_scheduler_kwargs.lr_end")
+    yield from floor_finding(
+        found,
         CODE,
-        Severity.ERROR,
-        kw_field("lr_end"),
-        lr_end.raw,
-        f"{shown} is not below {label(plan, 'learning_rate')}={fmt(view.peak)}: polynomial "
-        "raises ValueError ('lr_end must be smaller than initial lr') in trainer.train().",
-        f"Set {name}<={fmt(tidy(view.peak * 0.1))} (0.1x the peak).",
+        "polynomial raises ValueError ('lr_end must be smaller than initial lr') in "
+        "trainer.train().",
+        f"Set {name}<={fmt(tidy(found.peak * 0.1))} (0.1x the peak).",
+        error_at_peak=True,
     )
 
 
 def fix_lr_end(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
     """``lr_end = learning_rate * min_lr_ratio``."""
-    view = hf_view(plan)
-    peak = view.peak if view is not None and view.peak is not None else 0.0
-    return adjust_kwarg(plan, "lr_end", tidy(peak * policy.min_lr_ratio))
+    return lower_floor(plan, finding_, policy.min_lr_ratio)
 
 
 register(
@@ -62,6 +55,8 @@ register(
         "lr_scheduler_kwargs: {lr_end: 1.0e-4}",
         fix="Set lr_end below learning_rate; adjust mode sets lr_end = learning_rate * "
         "min_lr_ratio.",
+        corrected="lr_scheduler_type: polynomial\nlearning_rate: 1.0e-5\n"
+        "lr_scheduler_kwargs: {lr_end: 1.0e-6}",
         check=check_lr_end,
         adjust=fix_lr_end,
     )

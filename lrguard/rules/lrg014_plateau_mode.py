@@ -66,8 +66,19 @@ register(
         why="Trainer steps the plateau schedule with metric_for_best_model but never sets "
         "its mode: with an accuracy metric the default 'min' sees every improvement as a "
         "plateau and lowers the rate while the model gets better.",
-        example="lr_scheduler_type: reduce_lr_on_plateau\nmetric_for_best_model: accuracy\n"
-        "greater_is_better: true   # mode stays 'min'",
+        example=(
+            "lr_scheduler_type: reduce_lr_on_plateau\n"
+            "eval_strategy: epoch\n"
+            "metric_for_best_model: accuracy\n"
+            "greater_is_better: true   # mode stays 'min'"
+        ),
+        corrected=(
+            "lr_scheduler_type: reduce_lr_on_plateau\n"
+            "eval_strategy: epoch\n"
+            "metric_for_best_model: accuracy\n"
+            "greater_is_better: true\n"
+            "lr_scheduler_kwargs: {mode: max}"
+        ),
         fix="Set lr_scheduler_kwargs.mode to 'max' for metrics where higher is better; "
         "adjust mode derives it from greater_is_better.",
         check=check_mode,

@@ -45,7 +45,8 @@ register(
         "eval_strategy 'no'.",
         why="These schedules only move when Trainer evaluates; TrainingArguments raises a "
         "ValueError, and a config checked in CI should fail before a job is queued.",
-        example="lr_scheduler_type: reduce_lr_on_plateau\neval_strategy: 'no'",
+        example=("lr_scheduler_type: reduce_lr_on_plateau\neval_strategy: 'no'"),
+        corrected=("lr_scheduler_type: reduce_lr_on_plateau\neval_strategy: epoch"),
         fix="Evaluate (eval_strategy: steps or epoch) or choose a step schedule.",
         check=check_plateau_eval,
     )

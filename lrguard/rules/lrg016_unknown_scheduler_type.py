@@ -1,4 +1,4 @@
-"""LRG016 unknown-scheduler-type and LRG017 scheduler-kwargs-not-mapping."""
+"""LRG016 unknown-scheduler-type: an lr_scheduler_type the targeted transformers lacks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label, read_kwargs
-from lrguard.schedules.hf_kwargs import only_in_other_version, schedules
+from lrguard.rules._hf import finding, hf_view, label
+from lrguard.schedules.table import only_in_other_version, schedules
 
 
 def check_type(plan: TrainingPlan) -> Iterator[Finding]:
@@ -41,29 +41,6 @@ def check_type(plan: TrainingPlan) -> Iterator[Finding]:
     )
 
 
-def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG017: ``lr_scheduler_kwargs`` that is neither a mapping nor a JSON object."""
-    view = hf_view(plan)
-    if view is None:
-        return
-    raw = plan.schedule.kwargs
-    _, problem = read_kwargs(raw)
-    if problem is None:
-        return
-    name = label(plan, "lr_scheduler_kwargs")
-    shown = fmt(raw) if isinstance(raw, str) else repr(raw)
-    yield finding(
-        plan,
-        "LRG017",
-        Severity.ERROR,
-        "lr_scheduler_kwargs",
-        raw if isinstance(raw, str | int | float | bool) else str(raw),
-        f"{name}={shown} {problem}: transformers "
-        "cannot pass it to the schedule and fails in trainer.train().",
-        f'Write {name} as a mapping, e.g. {{"min_lr_rate": 0.1}} (JSON on the command line).',
-    )
-
-
 register(
     Rule(
         code="LRG016",
@@ -76,24 +53,8 @@ register(
         why="A config written for one transformers version fails on another; in CI the "
         "error should appear before a GPU job is queued.",
         example="lr_scheduler_type: cosine_min_lr   # cosine_with_min_lr",
+        corrected="lr_scheduler_type: cosine",
         fix="Use a schedule name of the installed transformers (the message lists them).",
         check=check_type,
-    )
-)
-
-register(
-    Rule(
-        code="LRG017",
-        name="scheduler-kwargs-not-mapping",
-        severity=Severity.ERROR,
-        summary="lr_scheduler_kwargs that is not a mapping or a JSON object.",
-        what="Flags lr_scheduler_kwargs given as invalid JSON, JSON for a list or number, or "
-        "any other non-mapping value.",
-        why="TrainingArguments only parses strings that start with '{'; anything else reaches "
-        "get_scheduler and fails with a TypeError inside trainer.train().",
-        example='lr_scheduler_kwargs: "min_lr=1e-6"',
-        fix="Give a mapping: lr_scheduler_kwargs: {min_lr_rate: 0.1} in YAML, "
-        "'{\"min_lr_rate\": 0.1}' on the command line.",
-        check=check_kwargs_mapping,
     )
 )

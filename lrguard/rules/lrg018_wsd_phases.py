@@ -79,8 +79,16 @@ register(
         why="Without num_stable_steps, transformers computes a negative stable phase and the "
         "decay starts before warmup ends: the peak is never reached. With it, the run ends "
         "mid-phase.",
-        example="lr_scheduler_type: warmup_stable_decay\nmax_steps: 40\n"
-        "lr_scheduler_kwargs: {num_decay_steps: 100}",
+        example=(
+            "lr_scheduler_type: warmup_stable_decay\n"
+            "max_steps: 40\n"
+            "lr_scheduler_kwargs: {num_decay_steps: 100}"
+        ),
+        corrected=(
+            "lr_scheduler_type: warmup_stable_decay\n"
+            "max_steps: 40\n"
+            "lr_scheduler_kwargs: {num_decay_steps: 10}"
+        ),
         fix="Keep warmup + stable + decay within the run; adjust mode sets num_decay_steps "
         "to the steps after warmup when num_stable_steps is not given.",
         check=check_wsd,

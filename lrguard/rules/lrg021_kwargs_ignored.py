@@ -1,4 +1,4 @@
-"""LRG021 scheduler-kwargs-ignored and LRG023 warmup-ignored: settings a schedule drops."""
+"""LRG021 scheduler-kwargs-ignored: kwargs given to a schedule that silently drops them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
-from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._hf import finding, hf_view, label
@@ -44,30 +43,6 @@ def fix_ignored(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> A
     )
 
 
-def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG023: warmup set for a schedule without a warmup phase."""
-    view = hf_view(plan)
-    if view is None or view.spec is None or view.spec.uses_warmup:
-        return
-    for field, raw in (
-        ("warmup_steps", plan.schedule.warmup_steps),
-        ("warmup_ratio", plan.schedule.warmup_ratio),
-    ):
-        if (parse_number(raw).value or 0) > 0:
-            name = label(plan, field)
-            with_warmup = "constant_with_warmup" if view.name == "constant" else "a warmup schedule"
-            yield finding(
-                plan,
-                "LRG023",
-                Severity.WARNING,
-                field,
-                raw,
-                f"{name}={fmt(raw)} is ignored by lr_scheduler_type={view.name!r}: the run "
-                "starts at the full learning rate, without warmup.",
-                f"Use {with_warmup}, or remove {name}.",
-            )
-
-
 register(
     Rule(
         code="LRG021",
@@ -77,25 +52,11 @@ register(
         what="Flags lr_scheduler_kwargs with constant, constant_with_warmup, and inverse_sqrt "
         "on transformers 4.x: get_scheduler calls them without the kwargs.",
         why="A floor or timescale the user set has no effect and nothing says so.",
-        example="lr_scheduler_type: constant_with_warmup\nlr_scheduler_kwargs: {min_lr: 1.0e-6}",
+        example=("lr_scheduler_type: constant_with_warmup\nlr_scheduler_kwargs: {min_lr: 1.0e-6}"),
+        corrected="lr_scheduler_type: constant_with_warmup",
         fix="Remove the kwargs or pick a schedule that takes them; adjust mode removes them "
         "(the run is identical, the config stops claiming otherwise).",
         check=check_ignored_kwargs,
         adjust=fix_ignored,
-    )
-)
-
-register(
-    Rule(
-        code="LRG023",
-        name="warmup-ignored",
-        severity=Severity.WARNING,
-        summary="Warmup set for a schedule without a warmup phase.",
-        what="Flags warmup_steps / warmup_ratio with constant, reduce_lr_on_plateau and "
-        "greedy, which Trainer builds without warmup.",
-        why="The run starts at the full rate although the config asks for a warmup.",
-        example="lr_scheduler_type: constant\nwarmup_steps: 100",
-        fix="Use constant_with_warmup (or another warmup schedule), or remove the warmup.",
-        check=check_ignored_warmup,
     )
 )

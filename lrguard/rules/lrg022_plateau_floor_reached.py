@@ -19,8 +19,22 @@ register(
         "step, rates, floor, patience.",
         why="From here on plateaus cannot lower the rate any more; without stop_at_floor the "
         "run continues at the floor until max_steps, which is easy to miss in the logs.",
-        example="lrguard LRG022 [noted at step 120] learning rate 1e-06 reached min_lr=1e-06 "
-        "(reduce_lr_on_plateau, patience=2).",
+        example=(
+            "lr_scheduler_type: reduce_lr_on_plateau   # the metric stalls: min_lr reached\n"
+            "learning_rate: 1.0e-5\n"
+            "max_steps: 100\n"
+            "eval_strategy: steps\n"
+            "eval_steps: 10\n"
+            "lr_scheduler_kwargs: {min_lr: 1.0e-7, patience: 0}"
+        ),
+        corrected=(
+            "lr_scheduler_type: reduce_lr_on_plateau\n"
+            "learning_rate: 1.0e-5\n"
+            "max_steps: 100\n"
+            "eval_strategy: steps\n"
+            "eval_steps: 10\n"
+            "lr_scheduler_kwargs: {min_lr: 1.0e-8, patience: 10}"
+        ),
         fix="Nothing to fix; lower min_lr for more reductions or set stop_at_floor=True to end "
         "the run when patience is exhausted at the floor.",
     )

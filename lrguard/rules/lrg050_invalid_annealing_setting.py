@@ -39,7 +39,8 @@ register(
         "initial_extra_patience (whole numbers >= 0).",
         why="Flair raises 'Factor should be < 1.0' or compares strings with numbers only once "
         "training has been set up; a factor of 1 or more would never lower the rate.",
-        example="trainer.train(path, anneal_factor=2, patience='3')",
+        example=("flair_train:\n  anneal_factor: 2   # a number between 0 and 1"),
+        corrected=("flair_train:\n  anneal_factor: 0.5"),
         fix="anneal_factor=0.5 (Flair's default), patience=3, initial_extra_patience=0.",
         check=check_annealing_settings,
     )

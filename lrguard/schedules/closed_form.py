@@ -6,25 +6,23 @@ whole numpy array of steps at once. Formulas follow ``transformers.optimization`
 5.x agree on all of them) operation for operation, so results match the real schedulers to
 float rounding; tests compare them step by step.
 
-Warmup lives in one helper, ``warmup``. Metric-driven schedules (``reduce_lr_on_plateau``,
-``greedy``) have no closed form in the step; ``plateau_worst_case`` gives their worst case,
-per evaluation, when the metric never improves after the first evaluation.
+Warmup lives in one helper, ``warmup``. Which formula belongs to which ``lr_scheduler_type``,
+and what it needs, is in the schedule table (``lrguard.schedules.table``), whose ``factor``
+evaluates them. Metric-driven schedules (``reduce_lr_on_plateau``, ``greedy``) have no closed
+form in the step: see ``lrguard.schedules.plateau``.
 
 numpy is optional: with it, ``steps`` may be an array (vectorized, ~1e6 steps in
 milliseconds); without it, pass ints. The core never requires numpy.
 
 Example:
-    >>> round(factor("cosine", 50, warmup_steps=10, total_steps=90), 6)
+    >>> round(float(cosine(_Scalar, 50.0, warmup_steps=10, total_steps=90)), 6)
     0.5
-    >>> factor("linear", [0, 5, 10], warmup_steps=10, total_steps=20).tolist()
-    [0.0, 0.5, 1.0]
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 try:  # optional: vectorized schedules
@@ -288,250 +286,27 @@ def warmup_stable_decay(
     return xp.where(s < warmup_steps, up, after)
 
 
-SCHEDULES: dict[str, Callable[..., Any]] = {
-    "linear": linear,
-    "cosine": cosine,
-    "cosine_with_restarts": cosine_with_restarts,
-    "polynomial": polynomial,
-    "constant": constant,
-    "constant_with_warmup": constant_with_warmup,
-    "inverse_sqrt": inverse_sqrt,
-    "cosine_with_min_lr": cosine_with_min_lr,
-    "cosine_warmup_with_min_lr": cosine_warmup_with_min_lr,
-    "warmup_stable_decay": warmup_stable_decay,
-}
-"""Step-driven schedules: ``lr_scheduler_type`` -> closed-form factor function."""
-
-METRIC_DRIVEN = ("reduce_lr_on_plateau", "greedy")
-"""Schedules stepped with an evaluation metric (see ``plateau_worst_case``)."""
-
-_TAKES_LR = {"polynomial", "cosine_with_min_lr", "cosine_warmup_with_min_lr"}
-_KWARGS_IGNORED_BY_GET_SCHEDULER = {"constant", "constant_with_warmup"}
-
-
-def factor(
-    name: str,
+def evaluate(
+    formula: Callable[..., Any],
     steps: Any,
-    *,
-    warmup_steps: float = 0,
-    total_steps: float | None = None,
-    learning_rate: float = 1.0,
-    kwargs: Mapping[str, Any] | None = None,
-    transformers_major: int = 4,
+    params: Mapping[str, Any],
+    kwargs: Mapping[str, Any],
+    name: str,
 ) -> Any:
-    """The factor ``lr / learning_rate`` of schedule ``name`` at ``steps``.
-
-    Args:
-        name: an ``lr_scheduler_type`` in ``SCHEDULES``.
-        steps: one step (int) or an array / sequence of steps (needs numpy).
-        warmup_steps: warmup in steps (``TrainingArguments.get_warmup_steps``).
-        total_steps: optimizer steps of the run (required by the decaying schedules).
-        learning_rate: the peak rate (used by schedules with an absolute floor).
-        kwargs: ``lr_scheduler_kwargs``, numbers already parsed.
-        transformers_major: 4 or 5 (``inverse_sqrt`` receives the kwargs only in 5.x).
+    """Apply one closed form to one step or to many at once (ranges and sequences too).
 
     Raises:
-        ScheduleError: unknown schedule, missing total steps, or a combination transformers
-            refuses (the message says which).
+        ScheduleError: the kwargs do not fit the formula (the message names them).
     """
-    if name not in SCHEDULES:
-        raise ScheduleError(
-            f"no closed form for lr_scheduler_type={name!r}; known: {', '.join(SCHEDULES)}"
-        )
-    params: dict[str, Any] = {"warmup_steps": float(warmup_steps)}
-    extra = dict(kwargs or {})
-    extra.pop("last_epoch", None)
-    if name in _KWARGS_IGNORED_BY_GET_SCHEDULER or (
-        name == "inverse_sqrt" and transformers_major < 5
-    ):
-        extra = {}
-    if name in _TAKES_LR:
-        params["learning_rate"] = float(learning_rate)
-    if name not in ("constant", "constant_with_warmup", "inverse_sqrt"):
-        if total_steps is None and name != "warmup_stable_decay":
-            raise ScheduleError(f"{name} needs the total number of training steps")
-        params["total_steps"] = None if total_steps is None else float(total_steps)
     if isinstance(steps, range) and _np is not None:
         steps = _np.arange(steps.start, steps.stop, steps.step, dtype=_np.float64)
     elif isinstance(steps, Sequence):
         steps = list(steps)
     xp, s = _backend(steps)
     try:
-        return SCHEDULES[name](xp, s, **params, **extra)
+        return formula(xp, s, **params, **kwargs)
     except TypeError as err:
-        raise ScheduleError(f"lr_scheduler_kwargs {sorted(extra)} for {name}: {err}") from None
+        raise ScheduleError(f"lr_scheduler_kwargs {sorted(kwargs)} for {name}: {err}") from None
 
 
-def warmup_steps_for(
-    total_steps: int | None, warmup_steps: float, warmup_ratio: float, transformers_major: int = 4
-) -> int | float:
-    """``TrainingArguments.get_warmup_steps``: 4.x uses ``warmup_steps`` if > 0 else
-    ``ceil(total * warmup_ratio)``; 5.x has no ``warmup_ratio`` and reads ``warmup_steps`` < 1
-    as a fraction of the run.
-
-    Example:
-        >>> warmup_steps_for(1000, 0, 0.1), warmup_steps_for(1000, 0.05, 0, transformers_major=5)
-        (100, 50)
-    """
-    if transformers_major >= 5:
-        if warmup_steps >= 1:
-            return int(warmup_steps)
-        if total_steps is None:
-            raise ScheduleError("a fractional warmup_steps needs the total number of steps")
-        return math.ceil(total_steps * warmup_steps)
-    if warmup_steps != int(warmup_steps):
-        raise ScheduleError(
-            f"warmup_steps={warmup_steps:g} is not a whole number: transformers 4.x refuses it "
-            "(5.x reads a value < 1 as a fraction of the run)"
-        )
-    if warmup_steps > 0:
-        return int(warmup_steps)
-    if not warmup_ratio:
-        return 0
-    if total_steps is None:
-        raise ScheduleError("warmup_ratio needs the total number of training steps")
-    return math.ceil(total_steps * warmup_ratio)
-
-
-# --------------------------------------------------------------------------- plateau
-
-
-@dataclass(frozen=True)
-class PlateauSettings:
-    """``ReduceLROnPlateau`` / ``GreedyLR`` settings (torch / transformers defaults).
-
-    ``greedy`` adds ``GreedyLR``'s rules: ``warmup`` evaluations after an increase, rate
-    increases by ``1 / factor`` up to ``max_lr`` after more than ``patience`` improvements,
-    and a reset to the initial rate after ``reset_start`` reductions at the floor.
-    """
-
-    factor: float = 0.1
-    patience: int = 10
-    threshold: float = 1e-4
-    threshold_mode: str = "rel"
-    cooldown: int = 0
-    min_lr: float = 0.0
-    eps: float = 1e-8
-    mode: str = "min"
-    greedy: bool = False
-    warmup: int = 0
-    max_lr: float = 1.0
-    reset_start: int = 500
-
-    @classmethod
-    def for_schedule(cls, name: str, kwargs: Mapping[str, Any] | None) -> PlateauSettings:
-        """Defaults of ``name`` (``reduce_lr_on_plateau`` or ``greedy``) updated by kwargs."""
-        if name == "greedy":
-            base = cls(factor=0.95, threshold=1e-6, threshold_mode="abs", min_lr=1e-3, greedy=True)
-        else:
-            base = cls()
-        known = {k: v for k, v in (kwargs or {}).items() if k in cls.__dataclass_fields__}
-        unknown = sorted(set(kwargs or {}) - set(known) - {"verbose", "smooth", "window_size"})
-        if unknown:
-            raise ScheduleError(f"{name} does not take {', '.join(unknown)}")
-        return cls(**{**base.__dict__, **known})
-
-
-def _is_better(cfg: PlateauSettings, current: float, best: float) -> bool:
-    if cfg.mode == "min":
-        if cfg.threshold_mode == "rel":
-            return current < best * (1.0 - cfg.threshold)
-        return current < best - cfg.threshold
-    if cfg.threshold_mode == "rel":
-        return current > best * (1.0 + cfg.threshold)
-    return current > best + cfg.threshold
-
-
-def plateau_worst_case(
-    learning_rate: float, settings: PlateauSettings, evaluations: int
-) -> list[float]:
-    """Rates in force after each of ``evaluations`` evaluations when the metric never
-    improves after the first one (the worst case for a metric-driven schedule).
-
-    Index 0 is the rate before any evaluation. Follows torch's ``ReduceLROnPlateau.step``
-    (and transformers 5's ``GreedyLR.step`` when ``settings.greedy``) decision for decision.
-
-    Example:
-        >>> plateau_worst_case(1e-3, PlateauSettings(patience=1, factor=0.5), 5)
-        [0.001, 0.001, 0.001, 0.0005, 0.0005, 0.00025]
-    """
-    cfg = settings
-    lr = float(learning_rate)
-    best = math.inf if cfg.mode == "min" else -math.inf
-    metric = 1.0
-    bad = good = cooldown = warm = 0
-    reset = cfg.reset_start
-    rates = [lr]
-    for _ in range(evaluations):
-        if cfg.greedy:
-            lr, best, bad, good, cooldown, warm, reset = _greedy_step(
-                cfg, learning_rate, lr, metric, best, bad, good, cooldown, warm, reset
-            )
-        else:
-            if _is_better(cfg, metric, best):
-                best, bad = metric, 0
-            else:
-                bad += 1
-            if cooldown > 0:
-                cooldown -= 1
-                bad = 0
-            if bad > cfg.patience:
-                new = max(lr * cfg.factor, cfg.min_lr)
-                if lr - new > cfg.eps:
-                    lr = new
-                cooldown, bad = cfg.cooldown, 0
-        rates.append(lr)
-    return rates
-
-
-def _greedy_step(
-    cfg: PlateauSettings,
-    initial: float,
-    lr: float,
-    metric: float,
-    best: float,
-    bad: int,
-    good: int,
-    cooldown: int,
-    warm: int,
-    reset: int,
-) -> tuple[float, float, int, int, int, int, int]:
-    if cooldown > 0:
-        cooldown, bad, good = cooldown - 1, 0, 0
-    elif warm > 0:
-        warm, bad, good = warm - 1, 0, 0
-    else:
-        if _is_better(cfg, metric, best):
-            best, bad, good = metric, 0, good + 1
-        else:
-            bad, good = bad + 1, 0
-        if good > cfg.patience:
-            new = min(lr / cfg.factor, cfg.max_lr)
-            if new - lr > cfg.eps:
-                lr = new
-            reset, warm, good = cfg.reset_start, cfg.warmup, 0
-        elif bad > cfg.patience:
-            new = max(lr * cfg.factor, cfg.min_lr)
-            if lr - new > cfg.eps:
-                lr = new
-            if not lr > cfg.min_lr:
-                reset -= 1
-                if reset <= 0:
-                    lr = initial
-                    best = math.inf if cfg.mode == "min" else -math.inf
-                    bad = good = cooldown = warm = 0
-                    reset = cfg.reset_start
-            cooldown, bad = cfg.cooldown, 0
-    return lr, best, bad, good, cooldown, warm, reset
-
-
-__all__ = [
-    "METRIC_DRIVEN",
-    "SCHEDULES",
-    "PlateauSettings",
-    "ScheduleError",
-    "factor",
-    "plateau_worst_case",
-    "warmup",
-    "warmup_steps_for",
-]
+__all__ = ["ScheduleError", "evaluate", "warmup"]

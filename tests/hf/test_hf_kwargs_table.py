@@ -11,7 +11,7 @@ import transformers
 from transformers import optimization
 from transformers.trainer_utils import SchedulerType
 
-from lrguard.schedules.hf_kwargs import REQUIRED, RESERVED, schedule_spec, schedules
+from lrguard.schedules.table import REQUIRED, RESERVED, schedule_spec, schedules
 
 pytestmark = pytest.mark.hf
 VERSION = transformers.__version__

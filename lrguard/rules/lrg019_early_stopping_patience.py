@@ -1,4 +1,4 @@
-"""LRG019 early-stopping-patience-in-evaluations and LRG020 early-stopping-prerequisites."""
+"""LRG019 early-stopping-patience-in-evaluations: patience counts evaluations."""
 
 from __future__ import annotations
 
@@ -61,39 +61,6 @@ def check_patience(plan: TrainingPlan) -> Iterator[Finding]:
     )
 
 
-def check_prerequisites(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG020: EarlyStoppingCallback without metric_for_best_model or without evaluation."""
-    if hf_view(plan) is None or not plan.early_stopping:
-        return
-    if plan.settings.get("metric_for_best_model") is None:
-        name = label(plan, "metric_for_best_model")
-        yield finding(
-            plan,
-            "LRG020",
-            Severity.ERROR,
-            "metric_for_best_model",
-            None,
-            f"EarlyStoppingCallback is used but {name} is not set: transformers checks it with "
-            "a bare assert in trainer.train() (AssertionError; under python -O an "
-            "AttributeError at the first evaluation).",
-            f"Set {name}: eval_loss (and load_best_model_at_end: true).",
-        )
-    strategy = plan.evaluation.get("eval_strategy")
-    if strategy in ("no", None):
-        name = label(plan, "eval_strategy")
-        yield finding(
-            plan,
-            "LRG020",
-            Severity.ERROR,
-            "eval_strategy",
-            strategy,
-            f"EarlyStoppingCallback is used but {name}={fmt(strategy or 'no')}: transformers "
-            "checks it with a bare assert in trainer.train() (under python -O the run never "
-            "evaluates and never stops early).",
-            f"Set {name}: steps (with eval_steps) or epoch.",
-        )
-
-
 register(
     Rule(
         code="LRG019",
@@ -104,26 +71,25 @@ register(
         "flags a window shorter than one epoch (or 10% of the run when epochs are unknown).",
         why="Patience is read as epochs but counted in evaluations: with eval_steps=1 and "
         "patience=1 a 40-step run stopped at step 2.",
-        example="EarlyStoppingCallback(early_stopping_patience=1)\neval_strategy: steps\n"
-        "eval_steps: 1",
+        example=(
+            "max_steps: 1000\n"
+            "eval_strategy: steps\n"
+            "eval_steps: 1\n"
+            "metric_for_best_model: loss\n"
+            "load_best_model_at_end: true\n"
+            "early_stopping_patience: 1   # EarlyStoppingCallback"
+        ),
+        corrected=(
+            "max_steps: 1000\n"
+            "eval_strategy: steps\n"
+            "eval_steps: 100\n"
+            "save_steps: 100\n"
+            "metric_for_best_model: loss\n"
+            "load_best_model_at_end: true\n"
+            "early_stopping_patience: 3"
+        ),
         fix="Raise early_stopping_patience to cover at least an epoch of evaluations, or "
         "evaluate less often.",
         check=check_patience,
-    )
-)
-
-register(
-    Rule(
-        code="LRG020",
-        name="early-stopping-prerequisites",
-        severity=Severity.ERROR,
-        summary="EarlyStoppingCallback without metric_for_best_model or without evaluation.",
-        what="Checks what EarlyStoppingCallback asserts in on_train_begin: "
-        "metric_for_best_model is set and eval_strategy is not 'no'.",
-        why="transformers uses bare asserts: an AssertionError after loading, or under "
-        "python -O no check at all and an early stop that never happens.",
-        example="callbacks=[EarlyStoppingCallback(3)] with eval_strategy='no'",
-        fix="Set metric_for_best_model and an eval_strategy of 'steps' or 'epoch'.",
-        check=check_prerequisites,
     )
 )

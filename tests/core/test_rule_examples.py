@@ -1,0 +1,61 @@
+"""Every rule's documented example makes it fire, and its corrected example does not.
+
+The examples are what ``lrguard explain`` shows; running them here keeps the docs true.
+Configuration rules are run through ``lrguard check``; event rules (taken during training)
+through the worst case ``lrguard simulate`` computes for the same config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lrguard.checking import CheckOptions, check_paths
+from lrguard.configs.loader import load_config
+from lrguard.floor_watch import at_floor
+from lrguard.rules import Rule, all_rules
+from lrguard.simulate import Simulation, simulate_result
+
+
+def _annealed(sim: Simulation) -> bool:
+    rates = [r for r in sim.series["lr_lrguard"] if r == r]
+    return min(rates) < rates[0]
+
+
+def _stopped(sim: Simulation) -> bool:
+    return "lr_lrguard" in sim.stops
+
+
+def _floor_reached(sim: Simulation) -> bool:
+    return sim.floor is not None and at_floor([min(sim.series["lr"])], [sim.floor])
+
+
+EVENTS: dict[str, Callable[[Simulation], bool]] = {
+    "LRG009": _annealed,
+    "LRG010": _stopped,
+    "LRG022": _floor_reached,
+}
+"""Event rules: what the worst-case simulation of the example shows when the event happens."""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _fires(rule: Rule, path: Path) -> bool:
+    if rule.check is None:
+        return EVENTS[rule.code](simulate_result(load_config(path)))
+    reports = check_paths([path], CheckOptions())
+    assert [r.result.status for r in reports] == ["checked"], reports[0].result.reason
+    return rule.code in [f.code for r in reports for f in r.findings]
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_example_fires_and_corrected_does_not(rule: Rule, tmp_path: Path) -> None:
+    assert rule.check is not None or rule.code in EVENTS, f"{rule.code}: no way to run it"
+    assert _fires(rule, _write(tmp_path, "example", rule.example)), rule.example
+    assert not _fires(rule, _write(tmp_path, "corrected", rule.corrected)), rule.corrected
