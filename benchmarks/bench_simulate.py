@@ -22,7 +22,7 @@ def main() -> int:
     import torch
     from transformers import get_scheduler
 
-    from lrguard.schedules.closed_form import factor
+    from lrguard.schedules.table import factor
 
     name, kwargs = SCHEDULE
     warmup = STEPS // 10

@@ -107,18 +107,17 @@ ANY_INT = Domain(whole=True)
 class FloorSpec:
     """Where a schedule's floor (the lowest rate it decays to) comes from.
 
+    When no key is given, the default of the first key (in ``ScheduleSpec.kwargs``) applies;
+    a schedule without keys decays to 0.
+
     Attributes:
         keys: kwargs that set the floor, in order of precedence.
         relative: those of ``keys`` that are a fraction of the peak rather than a rate.
-        default: the floor rate, or fraction of the peak when ``default_relative``, when no
-            key is given.
         rule: the code of the rule that checks the floor against the peak.
     """
 
     keys: tuple[str, ...] = ()
     relative: tuple[str, ...] = ()
-    default: float = 0.0
-    default_relative: bool = False
     rule: str | None = None
 
 
@@ -139,11 +138,6 @@ class Floor:
     value: float
     given: bool
     relative: bool
-
-    @property
-    def limit(self) -> float:
-        """What ``raw`` must stay below: 1 for a fraction of the peak, else the peak itself."""
-        return 1.0 if self.relative else math.nan
 
 
 @dataclass(frozen=True)
@@ -279,7 +273,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
             {"lr_end": NON_NEGATIVE, "power": POSITIVE, **last_epoch},
             closed_form=cf.polynomial,
             needs_learning_rate=True,
-            floor=FloorSpec(keys=("lr_end",), default=1e-7, rule="LRG011"),
+            floor=FloorSpec(keys=("lr_end",), rule="LRG011"),
         ),
         ScheduleSpec(
             "constant",
@@ -359,12 +353,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
             },
             closed_form=cf.warmup_stable_decay,
             needs_total_steps=False,  # num_stable_steps can stand in for it
-            floor=FloorSpec(
-                keys=("min_lr_ratio",),
-                relative=("min_lr_ratio",),
-                default_relative=True,
-                rule="LRG002",
-            ),
+            floor=FloorSpec(keys=("min_lr_ratio",), relative=("min_lr_ratio",), rule="LRG002"),
         ),
     ]
     if major >= 5:
@@ -383,7 +372,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
                 uses_warmup=False,
                 metric_driven=True,
                 needs_total_steps=False,
-                floor=FloorSpec(keys=("min_lr",), default=1e-3, rule="LRG013"),
+                floor=FloorSpec(keys=("min_lr",), rule="LRG013"),
             )
         )
     return {s.name: s for s in specs}
@@ -465,10 +454,15 @@ def floor_of(spec: ScheduleSpec, kwargs: Mapping[str, Any], peak: float) -> Floo
         relative = key in spec.floor.relative
         value = peak * float(raw) if relative else float(raw)
         return Floor(key, raw, value, True, relative)
-    default = spec.floor.default
-    key = spec.floor.keys[0] if spec.floor.keys else None
-    value = peak * default if spec.floor.default_relative else default
-    return Floor(key, default, value, False, spec.floor.default_relative)
+    if not spec.floor.keys:
+        return Floor(None, 0.0, 0.0, False, False)
+    key = spec.floor.keys[0]
+    default = spec.kwargs.get(key)
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        return None  # no default: one of the keys is required (LRG005)
+    relative = key in spec.floor.relative
+    value = peak * float(default) if relative else float(default)
+    return Floor(key, default, value, False, relative)
 
 
 def factor(
@@ -563,7 +557,7 @@ def sample_steps(total: int, warmup: int, points: int = 512) -> list[int]:
 
     Example:
         >>> sample_steps(10, 2, points=4)
-        [0, 1, 2, 3, 6, 9]
+        [0, 1, 2, 3, 4, 6, 8, 9]
     """
     if total <= 0:
         return []

@@ -14,7 +14,7 @@ HF_BAD = """\
 learning_rate: 1.0e-5
 lr_scheduler_type: cosine_with_min_lr
 lr_scheduler_kwargs:
-  min_lr: 1.0e-4
+  min_lr: 1.0e-5
   eta_min: 0
 max_steps: 100
 """
@@ -188,7 +188,7 @@ def test_flair_convention_and_kind_override(run, write):
     code, out, _ = run("check", bare, "--kind", "flair")
     assert code == 0 and "LRG007" in out  # the anneal budget of a valid Flair setup
     code, out, _ = run("check", write("bad.yaml", "flair_train:\n  anneal_factor: 2\n"))
-    assert code == 1 and ":2: LRG032 [error] anneal_factor=2 is out of range" in out
+    assert code == 1 and ":2: LRG050 [error] anneal_factor=2 cannot be used" in out
 
 
 def test_axolotl_mapping_names_the_axolotl_key(run, write):
@@ -198,7 +198,26 @@ def test_axolotl_mapping_names_the_axolotl_key(run, write):
     )
     code, out, _ = run("check", path)
     assert code == 0
-    assert f"{path}:3: LRG002" in out and "Set cosine_min_lr_ratio:" in out
+    assert f"{path}:3: LRG002 [warning]" in out and "Set cosine_min_lr_ratio:" in out
+
+
+def test_floor_above_peak_is_an_error_at_the_peak_a_warning(run, write):
+    """The rate rises all run above the peak: CI must fail; at the peak it only never decays."""
+    base = "learning_rate: 1.0e-5\nmax_steps: 100\nlr_scheduler_type: {}\nlr_scheduler_kwargs: {}\n"
+    cases = [
+        ("cosine_with_min_lr", "{min_lr: 1.0e-4}", "{min_lr: 1.0e-5}", "LRG002"),
+        ("cosine_with_min_lr", "{min_lr_rate: 10}", "{min_lr_rate: 1}", "LRG002"),
+        ("reduce_lr_on_plateau", "{min_lr: 1.0e-4}", "{min_lr: 1.0e-5}", "LRG012"),
+        ("greedy", "{min_lr: 1.0e-4}", "{min_lr: 1.0e-5}", "LRG013"),
+        ("polynomial", "{lr_end: 1.0e-4}", "{lr_end: 1.0e-5}", "LRG011"),
+    ]
+    for name, above, equal, code in cases:
+        extra = "eval_strategy: epoch\n" if code in ("LRG012", "LRG013") else ""
+        rc, out, _ = run("check", write("above.yaml", base.format(name, above) + extra))
+        assert rc == 1 and f"{code} [error]" in out, (name, out)
+        rc, out, _ = run("check", write("equal.yaml", base.format(name, equal) + extra))
+        at_peak = "error" if code == "LRG011" else "warning"  # polynomial: transformers raises
+        assert f"{code} [{at_peak}]" in out, (name, out)
 
 
 def test_steps_unknown_then_known(run, write):

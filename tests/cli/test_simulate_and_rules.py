@@ -118,7 +118,8 @@ def test_explain(run):
 
 
 def test_closed_form_without_numpy_arrays_scalar_path():
-    from lrguard.schedules.closed_form import ScheduleError, factor
+    from lrguard.schedules.closed_form import ScheduleError
+    from lrguard.schedules.table import factor
 
     assert factor("linear", 5, warmup_steps=10, total_steps=20) == 0.5
     with pytest.raises(ScheduleError, match="no closed form"):

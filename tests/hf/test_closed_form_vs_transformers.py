@@ -2,7 +2,7 @@
 
 Each case builds the scheduler with ``transformers.get_scheduler`` (as ``Trainer`` does),
 steps it past the end of the run, and compares every learning rate with
-``lrguard.schedules.closed_form`` at relative error <= 1e-9. Runs on 4.57 and 5.x.
+the schedule table's closed forms at relative error <= 1e-9. Runs on 4.57 and 5.x.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from tests.hf.conftest import MAJOR, torch, transformers
 
 np = pytest.importorskip("numpy")
 
-from lrguard.schedules.closed_form import (  # noqa: E402
-    SCHEDULES,
-    PlateauSettings,
-    ScheduleError,
-    factor,
-    plateau_worst_case,
-    warmup_steps_for,
-)
+from lrguard.schedules.closed_form import ScheduleError  # noqa: E402
+from lrguard.schedules.plateau import PlateauSettings  # noqa: E402
+from lrguard.schedules.plateau import worst_case as plateau_worst_case  # noqa: E402
+from lrguard.schedules.table import factor, schedules, warmup_steps_for  # noqa: E402
+
+SCHEDULES = {name for name, spec in schedules(str(MAJOR)).items() if spec.closed_form}
 
 REL = 1e-9
 LR = 3e-4

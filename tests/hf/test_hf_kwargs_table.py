@@ -94,3 +94,25 @@ def test_v4_has_no_greedy_and_inverse_sqrt_ignores_kwargs():
 def test_v5_has_greedy_and_inverse_sqrt_takes_kwargs():
     assert schedule_spec("greedy", VERSION).kwargs["min_lr"] == 1e-3
     assert not schedule_spec("inverse_sqrt", VERSION).ignores_kwargs
+
+
+@pytest.mark.parametrize("name", sorted(schedules(transformers.__version__)))
+def test_domains_and_floor_keys_name_real_kwargs(name):
+    """Every fact of a schedule's entry refers to a kwarg the installed transformers takes."""
+    spec = schedule_spec(name, transformers.__version__)
+    assert set(spec.domains) <= set(spec.kwargs), name
+    if spec.floor is not None:
+        assert set(spec.floor.relative) <= set(spec.floor.keys) <= set(spec.kwargs), name
+
+
+def test_metric_driven_schedules_are_the_plateau_like_ones():
+    """``metric_driven`` in the table is exactly the schedules built as a plateau scheduler."""
+    from transformers import get_scheduler
+
+    for name, spec in schedules(transformers.__version__).items():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+        kwargs = {"num_decay_steps": 10} if "num_decay_steps" in spec.required else {}
+        if spec.one_of:
+            kwargs[spec.one_of[0][0]] = 1e-5
+        sched = get_scheduler(name, opt, 0, 100, scheduler_specific_kwargs=kwargs)
+        assert (not hasattr(sched, "lr_lambdas")) == spec.metric_driven, name
