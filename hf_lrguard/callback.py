@@ -11,11 +11,18 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
 from hf_lrguard._args import build_plan, early_stopping_settings
-from hf_lrguard._live import improves, is_plateau_like, rebuild_schedule, unwrap
+from hf_lrguard._live import (
+    improves,
+    rebuild_schedule,
+    spec_of,
+    starting_rates,
+    unwrap,
+    what_differs,
+)
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
 from lrguard.decision_log import DecisionLog
-from lrguard.findings import Decision
+from lrguard.findings import Action, Decision
 from lrguard.floor_watch import FloorWatch, observe
 from lrguard.numbers import parse_number
 from lrguard.policy import GuardPolicy, resolve_policy
@@ -26,20 +33,34 @@ FRAMEWORK = "hf"
 SCHEMA = 1
 
 
+def _changed_fields(decisions: list[Decision]) -> set[str]:
+    return {f for d in decisions if d.action == Action.ADJUSTED for f in (d.after or {})}
+
+
+def _key(record: dict[str, Any]) -> tuple[str, str, str]:
+    return (record.get("rule", ""), record.get("location", ""), record.get("action", ""))
+
+
 class LRGuardCallback(TrainerCallback, ExportableState):
     """Checks, fixes or refuses learning-rate settings before the first optimizer step.
 
     * ``on_init_end`` (``Trainer(callbacks=[...])``): checks ``TrainingArguments`` before the
       schedule exists and writes fixes into ``args``, so transformers builds the right one.
+      Warnings are logged at once; every decision is recorded at ``on_train_begin``.
     * ``on_train_begin`` (also for ``trainer.add_callback``): checks what needs the step
-      count (warmup, WSD phases) and moves fixes into the already built schedule, effective
-      from step 1.
+      count (warmup, WSD phases), moves fixes into the already built schedule, then reads
+      back the optimizer's rates and the built schedule: only a fix found there is logged as
+      ``adjusted``; one the run does not use is logged as a warning saying why (raised under
+      ``on_violation='error'``).
     * ``on_evaluate``: for ``reduce_lr_on_plateau`` / ``greedy``, records when the rate
-      reaches its floor and, with ``stop_at_floor``, stops once patience is exhausted there.
+      reaches its floor and, with ``stop_at_floor=True``, stops once patience is exhausted
+      there.
 
+    Every run starts afresh: one instance can serve several trainers or ``train()`` calls.
     Every decision is logged once (world process zero) through ``logging``, appended to
-    ``output_dir/lrguard.jsonl`` and to ``state.log_history``. ``on_violation='error'``
-    raises ``LRGuardError`` before any optimizer step.
+    ``output_dir/lrguard.jsonl`` and to ``state.log_history``; a run resumed from a checkpoint
+    continues the log without repeating it. ``on_violation='error'`` raises ``LRGuardError``
+    before any optimizer step.
 
     A callback added with ``add_callback`` only runs from ``on_train_begin``: settings that
     make transformers fail while building the schedule (unknown kwargs, a missing
@@ -48,7 +69,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     Args:
         policy: a ``GuardPolicy``; or give its fields as keywords instead.
         **policy_keywords: ``on_violation``, ``adjust_strategy``, ``min_lr_ratio``,
-            ``stop_at_floor``, ``log_file``, ``ignore``.
+            ``plateau_min_lr_ratio``, ``stop_at_floor``, ``log_file``, ``ignore``.
 
     Example:
         >>> from hf_lrguard import LRGuardCallback
@@ -58,14 +79,23 @@ class LRGuardCallback(TrainerCallback, ExportableState):
 
     def __init__(self, policy: GuardPolicy | None = None, **policy_keywords: Any) -> None:
         self.policy = resolve_policy(policy, policy_keywords)
-        self.records: list[dict[str, Any]] = []
-        self.floor = FloorWatch()
-        self._log: DecisionLog | None = None
-        self._seen: set[tuple[str, str, str]] = set()
-        self._unlogged: list[dict[str, Any]] = []
+        self._preflight_decisions: list[Decision] = []
         self._user_scheduler = False
         self._user_optimizer: Any = None
-        self._output_dir: str | None = None
+        self._start_run(None)
+
+    def _start_run(self, output_dir: str | None) -> None:
+        """Forget everything about the previous run (decisions, floor counters, log)."""
+        self.decisions: list[dict[str, Any]] = []
+        self.floor = FloorWatch()
+        self._log: DecisionLog | None = None
+        self._unlogged: list[dict[str, Any]] = []
+        self._output_dir = output_dir
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The JSON-lines records of this run's decisions (same as ``decisions``)."""
+        return self.decisions
 
     # -- resume state (ExportableState) -------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -78,53 +108,74 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     @property
     def resume_state(self) -> dict[str, Any]:
         """What a resumed run needs: the floor counters and the decisions taken so far."""
-        return {"schema": SCHEMA, "floor": self.floor.to_dict(), "decisions": list(self.records)}
+        return {"schema": SCHEMA, "floor": self.floor.to_dict(), "decisions": list(self.decisions)}
 
     @resume_state.setter
     def resume_state(self, data: Any) -> None:
         if not isinstance(data, dict):
             return
         self.floor = FloorWatch.from_dict(data.get("floor"))
-        self.records = list(data.get("decisions", []) or [])
+        self.decisions = list(data.get("decisions", []) or [])
 
     # -- events ---------------------------------------------------------------------------
     def on_init_end(self, args, state, control, **kwargs):
         """Before the schedule exists: check ``args`` and write the fixes into them."""
-        self._output_dir = args.output_dir
+        self._preflight_decisions = []
+        self._start_run(args.output_dir)
         self._user_scheduler = kwargs.get("lr_scheduler") is not None
         self._user_optimizer = kwargs.get("optimizer")
         if self._user_scheduler:
             logger.info("lrguard: a scheduler was passed to Trainer; schedule checks skipped.")
             return
         total = args.max_steps if args.max_steps and args.max_steps > 0 else None
-        self._preflight(args, state, total, self._user_optimizer)
+        self._preflight_decisions = self._preflight(args, state, total)
+        for decision in self._preflight_decisions:  # before transformers may fail to build
+            if decision.action != Action.ADJUSTED:  # the schedule; recorded at on_train_begin
+                if state.is_world_process_zero:
+                    self._decision_log().announce(decision)
+                self.decisions.append(replace(decision, framework=FRAMEWORK).to_record())
 
     def on_train_begin(self, args, state, control, **kwargs):
-        """Before the first optimizer step: checks needing the step count; live fixes."""
-        self._output_dir = args.output_dir
+        """Before the first optimizer step: checks needing the step count, live fixes, and the
+        read-back of what the run uses; then every pre-flight decision is logged."""
+        self._start_run(args.output_dir)
         if state.global_step > 0:
             self._restore(state)
+        announced = {id(d) for d in self._preflight_decisions if d.action != Action.ADJUSTED}
+        decisions = list(self._preflight_decisions)  # (the run's records start afresh above)
         optimizer, scheduler = kwargs.get("optimizer"), kwargs.get("lr_scheduler")
         if not self._user_scheduler and scheduler is not None and optimizer is not None:
+            old_lr = parse_number(args.learning_rate).value
             extra = {}
             loader = kwargs.get("train_dataloader")
             if loader is not None and hasattr(loader, "__len__"):
                 per_epoch = max(len(loader) // max(args.gradient_accumulation_steps, 1), 1)
                 extra["steps_per_epoch"] = per_epoch
-            old_lr = parse_number(args.learning_rate).value
-            changes = self._preflight(args, state, state.max_steps, self._user_optimizer, extra)
-            if changes:
+            late = self._preflight(args, state, state.max_steps, extra, earlier=decisions)
+            changed = _changed_fields(late)
+            starts = starting_rates(optimizer)
+            scale = 1.0
+            if changed:
                 new_lr = parse_number(args.learning_rate).value
-                scale = new_lr / old_lr if old_lr and new_lr and "learning_rate" in changes else 1.0
+                if old_lr and new_lr and "learning_rate" in changed:
+                    scale = new_lr / old_lr
                 rebuild_schedule(
                     args, optimizer, scheduler, state.max_steps, scale, fresh=state.global_step == 0
                 )
+            decisions = self._read_back(
+                decisions + late, args, optimizer, scheduler, state, [s * scale for s in starts]
+            )
+        for decision in decisions:
+            self._emit(decision, state, echo=id(decision) not in announced)
         self._flush_history(state)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         """Plateau schedules: note the floor; stop when patience is exhausted there."""
         scheduler = kwargs.get("lr_scheduler")
-        if not is_plateau_like(scheduler) or not metrics or args.metric_for_best_model is None:
+        spec = spec_of(args)
+        if self._user_scheduler or spec is None or not spec.metric_driven:
+            return
+        if scheduler is None or not metrics or args.metric_for_best_model is None:
             return
         key = args.metric_for_best_model
         key = key if key.startswith("eval_") else f"eval_{key}"
@@ -140,7 +191,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             improved=improves(scheduler, float(value)),
             patience=int(scheduler.patience),
             stop_at_floor=self.policy.stop_at_floor,
-            schedule=str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
+            schedule=spec.name,
             eps=float(getattr(scheduler, "eps", 1e-8)),
         )
         for decision in decisions:
@@ -150,33 +201,58 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._flush_history(state)
 
     # -- internals ------------------------------------------------------------------------
-    def _preflight(self, args, state, total, optimizer, extra=None) -> dict[str, Any]:
+    def _preflight(self, args, state, total, extra=None, earlier=()) -> list[Decision]:
+        """Check ``args``, write the fixes into them, and return the decisions (not yet
+        logged: adjustments are logged once they are read back). A refusal is logged and
+        raised at once, with the decisions taken before it."""
         extra = dict(extra or {})
         extra.update(early_stopping_settings(getattr(state, "stateful_callbacks", None)))
-        plan = build_plan(args, total, optimizer=optimizer, extra=extra)
+        plan = build_plan(args, total, optimizer=self._user_optimizer, extra=extra)
         result = decide(plan, self.policy, FRAMEWORK)
-        for decision in result.decisions:
-            self._emit(decision, state)
         if result.error is not None:
+            for decision in [*earlier, *result.decisions]:
+                self._emit(decision, state)
+            self._flush_history(state)
             raise result.error
-        changes = hf_changes(plan, result.plan)
-        for field, value in changes.items():
+        for field, value in hf_changes(plan, result.plan).items():
             setattr(args, field, value)
-        return changes
+        return result.decisions
 
-    def _emit(self, decision: Decision, state) -> None:
-        key = (decision.rule, decision.location, decision.action.value)
-        if decision.step is None and key in self._seen:
-            return  # the same pre-flight finding again at on_train_begin
-        self._seen.add(key)
+    def _read_back(self, decisions, args, optimizer, scheduler, state, starts) -> list[Decision]:
+        """Keep ``adjusted`` only for fixes the run actually uses (see ``what_differs``);
+        the others become warnings saying why. (``on_violation='error'`` refuses every
+        fixable finding before anything is adjusted, so there is nothing to raise here.)"""
+        if not any(d.action == Action.ADJUSTED for d in decisions):
+            return decisions
+        peak = None
+        if "learning_rate" in _changed_fields(decisions):
+            peak = float(args.learning_rate)
+        problem = what_differs(
+            args, optimizer, scheduler, state.max_steps, starts=starts, peak=peak
+        )
+        if problem is None:
+            return decisions
+        return [
+            replace(
+                d,
+                action=Action.WARNED,
+                message=f"{d.message} Not applied: {problem}; the run keeps {d.before}.",
+            )
+            if d.action == Action.ADJUSTED
+            else d
+            for d in decisions
+        ]
+
+    def _emit(self, decision: Decision, state, echo: bool = True) -> None:
+        record = replace(decision, framework=FRAMEWORK).to_record()
+        if decision.step is None and _key(record) in {_key(r) for r in self.decisions}:
+            return  # logged already: at on_init_end and again at on_train_begin, or resumed
         if state.is_world_process_zero:
-            record = self._decision_log(state).emit(decision)
-        else:
-            record = replace(decision, framework=FRAMEWORK).to_record()
-        self.records.append(record)
+            self._decision_log().emit(decision, echo=echo)
+        self.decisions.append(record)
         self._unlogged.append(record)
 
-    def _decision_log(self, state) -> DecisionLog:
+    def _decision_log(self) -> DecisionLog:
         if self._log is None:
             path = None
             if self.policy.log_file and self._output_dir:
@@ -195,8 +271,3 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             saved = saved[0] if saved else None
         if isinstance(saved, dict):
             self.resume_state = (saved.get("attributes") or {}).get("resume_state")
-        self._seen |= {
-            (r.get("rule", ""), r.get("location", ""), r.get("action", ""))
-            for r in self.records
-            if r.get("step") is None
-        }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
@@ -61,7 +61,9 @@ def decide(
 
     Findings without a safe fix that are errors are refused in every mode; in ``error`` mode
     every error or fixable warning is refused. Otherwise ``adjust`` applies each rule's fix
-    (and ``warn`` those marked ``always_adjust``), ``warn`` records a warning.
+    (and ``warn`` those marked ``always_adjust``), ``warn`` records a warning. Fixes that
+    only normalize a value (``always_adjust``: a number written as a string) come first, so
+    every later decision's ``before`` is the user's value read as a number.
 
     Args:
         plan: the run as configured.
@@ -93,7 +95,8 @@ def decide(
         return Preflight(plan, findings, raised, _refusal(refused))
     decisions: list[Decision] = []
     current = plan
-    for finding in findings:
+    produced_by: dict[str, str] = {}  # field -> the rule whose fix set its current value
+    for finding in sorted(findings, key=lambda f: not get_rule(f.code).always_adjust):
         rule = get_rule(finding.code)
         if finding.severity == Severity.INFO:
             decisions.append(Decision.from_finding(finding, Action.NOTED, framework=framework))
@@ -102,15 +105,23 @@ def decide(
         if fix_now and rule.adjust is not None:
             adjustment = rule.adjust(current, finding, policy)
             current = adjustment.plan
-            decisions.append(
-                Decision.from_finding(
-                    finding,
-                    Action.ADJUSTED,
-                    before=adjustment.before,
-                    after=adjustment.after,
-                    framework=framework,
-                )
-            )
+            decisions.append(_adjusted(finding, adjustment.before, adjustment.after, produced_by))
+            for key in adjustment.after if isinstance(adjustment.after, dict) else ():
+                produced_by[key] = finding.code
+            decisions[-1] = replace(decisions[-1], framework=framework)
         else:
             decisions.append(Decision.from_finding(finding, Action.WARNED, framework=framework))
     return Preflight(current, findings, decisions)
+
+
+def _adjusted(finding: Finding, before: Any, after: Any, produced_by: dict[str, str]) -> Decision:
+    """The decision of one fix; its ``before`` is what the user gave, or, when an earlier fix
+    in the same pre-flight already changed that field, what that fix produced (said so)."""
+    decision = Decision.from_finding(finding, Action.ADJUSTED, before=before, after=after)
+    earlier = sorted(
+        {produced_by[k] for k in before if k in produced_by} if isinstance(before, dict) else ()
+    )
+    if earlier:
+        note = f" (before: the value {', '.join(earlier)} produced from the one given)"
+        decision = replace(decision, message=decision.message + note)
+    return decision

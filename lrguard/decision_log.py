@@ -45,13 +45,12 @@ class DecisionLog:
         self.records: list[dict[str, Any]] = []
         self._warned: set[tuple[str, str]] = set()
 
-    def emit(self, decision: Decision) -> dict[str, Any]:
-        """Log ``decision``, append it to the file and to ``records``; return its record.
+    def announce(self, decision: Decision) -> None:
+        """Log ``decision`` only (no record yet), e.g. a warning due before a run's files
+        exist; a later ``emit(decision, echo=False)`` records it without a second line.
 
         A warning repeated for the same rule and location is logged at DEBUG level only.
         """
-        if not decision.framework:
-            decision = replace(decision, framework=self.framework)
         level = _LEVELS[decision.action]
         key = (decision.rule, decision.location)
         if decision.action == Action.WARNED:
@@ -59,6 +58,14 @@ class DecisionLog:
                 level = logging.DEBUG
             self._warned.add(key)
         self.logger.log(level, decision.render())
+
+    def emit(self, decision: Decision, *, echo: bool = True) -> dict[str, Any]:
+        """Log ``decision`` (unless ``echo`` is False: announced already), append it to the
+        file and to ``records``; return its record."""
+        if not decision.framework:
+            decision = replace(decision, framework=self.framework)
+        if echo:
+            self.announce(decision)
         record = decision.to_record()
         self.records.append(record)
         if self.path is not None:

@@ -84,7 +84,9 @@ def test_plateau_min_above_lr_guarded(tmp_path, mode):
     if mode == "warn":
         assert set(lrs) == {1e-5}
     else:
-        assert max(lrs) <= 1e-5 and min(lrs) == pytest.approx(1e-6)
+        # room for three reductions by 0.1 (plateau_min_lr_ratio), not just one
+        assert args.lr_scheduler_kwargs["min_lr"] == pytest.approx(1e-8)
+        assert max(lrs) <= 1e-5 and min(lrs) == pytest.approx(1e-8)
 
 
 # -- patience-aware stop at the floor ----------------------------------------------------------
@@ -97,8 +99,16 @@ def test_floor_stock_trains_on_at_the_floor(tmp_path):
     assert logged_lrs(trainer)[-1] == pytest.approx(1e-7)
 
 
-def test_floor_guard_stops_when_patience_exhausted(tmp_path, caplog):
+def test_floor_guard_never_shortens_the_run_by_default(tmp_path):
+    """HF plateau schedules never end a run themselves: stopping at the floor is opt-in."""
     guard = LRGuardCallback()
+    trainer = run(plateau_args(tmp_path, "score", **FLOOR), guard)
+    assert trainer.state.global_step == 40
+    assert "LRG010" not in [r["rule"] for r in guard.records]
+
+
+def test_floor_guard_stops_when_patience_exhausted(tmp_path, caplog):
+    guard = LRGuardCallback(stop_at_floor=True)
     trainer = run(plateau_args(tmp_path, "score", **FLOOR), guard)
     assert trainer.state.global_step < 40
     stop = next(r for r in guard.records if r["rule"] == "LRG010")
@@ -145,7 +155,7 @@ def test_greedy_guarded(tmp_path, mode):
     if mode == "warn":
         assert min(lrs) == 1e-5
     else:
-        assert args.lr_scheduler_kwargs["min_lr"] == 1e-6
+        assert args.lr_scheduler_kwargs["min_lr"] == pytest.approx(1e-8)
         assert min(lrs) < 1e-5  # plateaus lower it again
 
 
