@@ -6,7 +6,7 @@ Example:
     'adjust'
 """
 
-from flair_lrguard.check import check_train_args
+from flair_lrguard.check import check_args, check_train_args
 from flair_lrguard.plugin import AnnealingSettings, LRGuardPlugin
 
-__all__ = ["AnnealingSettings", "LRGuardPlugin", "check_train_args"]
+__all__ = ["AnnealingSettings", "LRGuardPlugin", "check_args", "check_train_args"]

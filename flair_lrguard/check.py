@@ -1,4 +1,4 @@
-"""``check_train_args``: the pre-flight findings of a Flair training call, without training."""
+"""``check_args``: the pre-flight findings of a Flair training call, without training."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from lrguard import Finding, check_plan
 from lrguard.adapters.flair_kwargs import Entry, flair_plan
 
 
-def check_train_args(
+def check_args(
     entry: Entry = "train", *, has_dev: bool = True, **train_kwargs: Any
 ) -> list[Finding]:
     """Findings for ``ModelTrainer.<entry>(**train_kwargs)``, without building anything.
@@ -23,7 +23,7 @@ def check_train_args(
         Findings, errors first.
 
     Example:
-        >>> [f.code for f in check_train_args(learning_rate=1e-5, patience=10)]
+        >>> [f.code for f in check_args(learning_rate=1e-5, patience=10)]
         ['LRG001']
     """
     import flair  # the version goes into the plan; importing flair is this module's cost
@@ -36,3 +36,7 @@ def check_train_args(
     )
     plan = flair_plan(kwargs, entry_, has_dev=has_dev, framework_version=flair.__version__)
     return check_plan(plan)
+
+
+check_train_args = check_args
+"""The former name of ``check_args`` (kept for existing code)."""

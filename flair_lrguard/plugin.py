@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,12 @@ class LRGuardPlugin(TrainerPlugin):
         self._reset_run()
         values = find_train_custom_locals(pluggable)
         if values is not None:
+            guards = [p for p in values.get("plugins") or [] if isinstance(p, LRGuardPlugin)]
+            if len({id(p) for p in guards}) > 1:
+                raise LRGuardError(
+                    f"plugins holds {len(guards)} LRGuardPlugin instances: each would anneal "
+                    "the same optimizer and keep its own floor. Pass one LRGuardPlugin."
+                )
             self._preflight(describe_call(values), pluggable)
         super().attach_to(pluggable)
 
@@ -149,11 +156,14 @@ class LRGuardPlugin(TrainerPlugin):
             has_dev=has_dev,
             framework_version=flair.__version__,
             guard_annealing=kwargs,
+            guarded=True,
         )
         self.preflight = decide(self.plan, self.policy, "flair", cannot_fix=UNFIXABLE_IN_FLAIR)
         if self.preflight.error is not None:
+            base_path = call.kwargs.get("base_path")
+            self._open_log(Path(base_path) if base_path is not None else None, trainer.model)
             for decision in self.preflight.decisions:
-                log.error(decision.render())
+                self._emit(decision)
             raise self.preflight.error
 
     # -- hooks --------------------------------------------------------------------------------
@@ -166,8 +176,7 @@ class LRGuardPlugin(TrainerPlugin):
             self._preflight(call, self.trainer, neutralize_now=False)
         if self.preflight is None or self.plan is None:
             return
-        self._base_path = Path(base_path) if base_path is not None else None
-        self._open_log()
+        self._open_log(Path(base_path) if base_path is not None else None, self.model)
         adjusted = self.preflight.plan
         groups = self.trainer.optimizer.param_groups
         if len(groups) != len(adjusted.param_groups):
@@ -179,15 +188,38 @@ class LRGuardPlugin(TrainerPlugin):
         for group, planned in zip(groups, adjusted.param_groups, strict=True):
             if float(group["lr"]) != float(planned.lr):
                 group["lr"] = float(planned.lr)
+        if adjusted.annealing is not None:
+            self.floors = tuple(
+                0.0 if g.min_lr is None else float(g.min_lr) for g in adjusted.param_groups
+            )
+            lrs = tuple(float(g["lr"]) for g in self.trainer.optimizer.param_groups)
+            self.state = PlateauState.start(lrs, adjusted.annealing)
+        problem = self._what_differs(adjusted)
         for decision in self.preflight.decisions:
+            if problem is not None and decision.action == Action.ADJUSTED:
+                decision = replace(
+                    decision,
+                    action=Action.WARNED,
+                    message=f"{decision.message} Not applied: {problem}; the run keeps "
+                    f"{decision.before}.",
+                )
             self._emit(decision)
-        if adjusted.annealing is None:
-            return
-        self.floors = tuple(
-            0.0 if g.min_lr is None else float(g.min_lr) for g in adjusted.param_groups
-        )
-        lrs = tuple(float(g["lr"]) for g in self.trainer.optimizer.param_groups)
-        self.state = PlateauState.start(lrs, adjusted.annealing)
+
+    def _what_differs(self, planned: TrainingPlan) -> str | None:
+        """Read back what the run uses: every param group's rate in the optimizer and the
+        floor the guard anneals to; None when both are the planned ones."""
+        for index, (group, plan) in enumerate(
+            zip(self.trainer.optimizer.param_groups, planned.param_groups, strict=True)
+        ):
+            if float(group["lr"]) != float(plan.lr):
+                return f"param group {index} trains at {fmt(group['lr'])}, not {fmt(plan.lr)}"
+        if planned.annealing is not None:
+            wanted = tuple(
+                0.0 if g.min_lr is None else float(g.min_lr) for g in planned.param_groups
+            )
+            if self.floors != wanted or self.state is None:
+                return f"the guard anneals to {_lrs(self.floors)}, not {_lrs(wanted)}"
+        return None
 
     @TrainerPlugin.hook
     def before_training_epoch(self, epoch: int, **kw: Any) -> None:
@@ -290,14 +322,15 @@ class LRGuardPlugin(TrainerPlugin):
         best = self.model.load(self._base_path / "best-model.pt")
         self.model.load_state_dict(best.state_dict())
 
-    def _open_log(self) -> None:
+    def _open_log(self, base_path: Path | None, model: Any) -> None:
+        """Start this run's decision log: appended to ``base_path/lrguard.jsonl``, like
+        Flair's ``training.log``, so an earlier run's decisions are never lost."""
+        self._base_path = base_path
         path = None
-        if self.policy.log_file and self._base_path is not None and _is_main_process():
-            path = self._base_path / self.policy.log_file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("", encoding="utf-8")  # one file per run, like training.log
+        if self.policy.log_file and base_path is not None and _is_main_process():
+            path = base_path / self.policy.log_file
         self.decision_log = DecisionLog("flair", log, path)
-        card = getattr(self.model, "model_card", None)
+        card = getattr(model, "model_card", None)
         if isinstance(card, dict):
             card["lrguard"] = {
                 "schema": STATE_SCHEMA,

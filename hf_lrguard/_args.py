@@ -70,7 +70,7 @@ def build_plan(
     )
 
 
-def check_training_args(args_or_dict: Any, num_training_steps: int | None = None) -> list[Finding]:
+def check_args(args_or_dict: Any, num_training_steps: int | None = None) -> list[Finding]:
     """Check Hugging Face training arguments without building a ``Trainer``.
 
     Args:
@@ -84,9 +84,13 @@ def check_training_args(args_or_dict: Any, num_training_steps: int | None = None
         Findings, errors first; checked against the installed transformers.
 
     Example:
-        >>> from hf_lrguard import check_training_args
-        >>> [f.code for f in check_training_args(
+        >>> from hf_lrguard import check_args
+        >>> [f.code for f in check_args(
         ...     {"lr_scheduler_type": "cosine_with_min_lr", "learning_rate": 1e-5})]
         ['LRG005']
     """
     return check_plan(build_plan(args_or_dict, num_training_steps))
+
+
+check_training_args = check_args
+"""The former name of ``check_args`` (kept for existing code)."""

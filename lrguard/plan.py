@@ -89,7 +89,9 @@ class TrainingPlan:
         framework_version: the framework's version, when known.
         param_groups: every optimizer param group.
         annealing: plateau annealing, when the run uses it.
-        stops_at_min_lr: reaching the minimum ends training (Flair's plateau stop).
+        stops_at_min_lr: reaching the minimum ends stock training (Flair's plateau stop).
+        guarded: the run is trained under ``LRGuardPlugin``, which stops only when patience
+            is exhausted at the floor; rules describing the run's course use that rule.
         schedule: a step-based schedule, when the run uses one.
         max_epochs / max_steps: the run's length, when known.
         evaluation / early_stopping: those settings as given.
@@ -109,6 +111,7 @@ class TrainingPlan:
     param_groups: list[ParamGroupPlan] = field(default_factory=list)
     annealing: AnnealingPlan | None = None
     stops_at_min_lr: bool = False
+    guarded: bool = False
     schedule: SchedulePlan | None = None
     max_epochs: int | None = None
     max_steps: int | None = None

@@ -94,6 +94,7 @@ def flair_plan(
     has_dev: bool = True,
     framework_version: str | None = None,
     guard_annealing: Mapping[str, Any] | None = None,
+    guarded: bool = False,
 ) -> TrainingPlan:
     """The plan of a Flair training call.
 
@@ -106,6 +107,7 @@ def flair_plan(
         guard_annealing: annealing settings the guard runs with when Flair attaches no
             annealing of its own (``train_custom``, ``attach_default_scheduler=False``);
             keys ``min_learning_rate`` and those of ``ANNEALING_KEYS``.
+        guarded: the call runs with ``LRGuardPlugin`` (its stop rule, not Flair's).
 
     Example:
         >>> plan = flair_plan({"learning_rate": 1e-5, "patience": 10})
@@ -145,6 +147,7 @@ def flair_plan(
         param_groups=param_groups(args["learning_rate"], args["decoder_learning_rate"], min_lr),
         annealing=annealing,
         stops_at_min_lr=stock_annealing,
+        guarded=guarded,
         max_epochs=_int_or_none(args.get("max_epochs")),
         settings={"entry": entry, "min_learning_rate": min_lr, "annealing": raw_annealing},
     )

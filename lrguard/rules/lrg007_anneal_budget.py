@@ -39,7 +39,8 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
         return  # unusable, below-min or equal values are other rules' findings
     lrs = tuple(p[0] for p in pairs if p is not None)
     floors = tuple(p[1] for p in pairs if p is not None)
-    stop_rule = "flair" if plan.stops_at_min_lr else "guard"
+    flair_stops = plan.stops_at_min_lr and not plan.guarded
+    stop_rule = "flair" if flair_stops else "guard"
     traj = worst_case_trajectory(lrs, floors, plan.annealing, plan.max_epochs, stop_rule)
     a = plan.annealing
     counts = [full_anneals(lr, floor, a.factor) for lr, floor in zip(lrs, floors, strict=True)]
@@ -59,7 +60,7 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
     if anneals == 0 and traj.stop_epoch is not None:
         consequence = (
             " The first plateau ends training without annealing."
-            if plan.stops_at_min_lr
+            if flair_stops
             else " The first plateau anneals straight to the floor."
         )
         yield Finding(

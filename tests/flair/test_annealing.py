@@ -28,6 +28,11 @@ def test_trajectory_equals_stock_until_the_floor(trainer_factory, tmp_path):
     assert guarded.lr_per_epoch[11] == [1e-4]
     assert guarded.epochs_trained == 12
     assert plugin.stop_reason is not None and "after epoch 12" in plugin.stop_reason
+    # the pre-flight's anneal budget described this run, not stock Flair's (epoch 11)
+    budget = next(
+        r for r in read_jsonl(tmp_path / "guarded" / "lrguard.jsonl") if r["rule"] == "LRG007"
+    )
+    assert "training can stop after epoch 12 of 16" in budget["message"]
 
 
 def test_valid_config_with_patience_matches_stock(trainer_factory, tmp_path):

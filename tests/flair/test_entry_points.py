@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flair_lrguard import LRGuardPlugin, check_train_args
+from lrguard import read_jsonl
 from tests.flair.conftest import FAST, FlatMetricClassifier, Recorder
 
 
@@ -45,7 +46,8 @@ def test_fine_tune_validates_and_logs_only(trainer_factory, tmp_path):
     assert plugin.call.entry == "fine_tune"
     assert plugin.preflight.plan.annealing is None
     assert plugin.state is None  # no plateau annealing on top of the linear schedule
-    assert (tmp_path / "lrguard.jsonl").exists()
+    assert plugin.decisions == []  # a valid fine_tune: nothing to decide, no file written
+    assert not (tmp_path / "lrguard.jsonl").exists()
 
 
 def test_fine_tune_refuses_a_nan_rate(trainer_factory, tmp_path):
@@ -55,6 +57,19 @@ def test_fine_tune_refuses_a_nan_rate(trainer_factory, tmp_path):
         trainer_factory().fine_tune(
             tmp_path, learning_rate=float("nan"), plugins=[LRGuardPlugin()], **FAST
         )
+    records = read_jsonl(tmp_path / "lrguard.jsonl")  # the refusal is on record
+    assert [(r["rule"], r["action"]) for r in records] == [("LRG003", "raised")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lrguard.jsonl"]  # nothing else
+
+
+def test_two_guards_in_one_call_are_refused(trainer_factory, tmp_path):
+    from lrguard import LRGuardError
+
+    with pytest.raises(LRGuardError, match="2 LRGuardPlugin instances"):
+        trainer_factory().train(
+            tmp_path, learning_rate=1e-5, plugins=[LRGuardPlugin(), LRGuardPlugin()], **FAST
+        )
+    assert not (tmp_path / "best-model.pt").exists()
 
 
 def test_same_plugin_instance_for_a_second_train_call(trainer_factory, tmp_path):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from flair_lrguard import LRGuardPlugin
-from lrguard import LRGuardError
+from lrguard import LRGuardError, read_jsonl
 from tests.flair.conftest import FAST, Recorder
 
 
@@ -93,6 +93,8 @@ def test_unusable_learning_rates_are_refused_before_anything(
     assert "Fix:" in str(err.value)
     assert recorder.epochs_trained == 0
     assert not (tmp_path / "training.log").exists()
+    refused = read_jsonl(tmp_path / "lrguard.jsonl")  # only the refusal is written
+    assert refused and {r["action"] for r in refused} == {"raised"}
 
 
 def test_negative_min_learning_rate_is_refused(trainer_factory, tmp_path):
