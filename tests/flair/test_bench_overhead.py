@@ -22,8 +22,3 @@ class Busy(TrainerPlugin):
 
 def test_budget_can_fail():
     assert measure(repeats=1, plugin_factory=Busy) > BUDGET
-
-
-def test_guard_overhead_is_small():
-    # one short run under the suite's load: twice the budget here; `make bench` holds 1 %
-    assert measure(repeats=1) <= 2 * BUDGET

@@ -23,8 +23,3 @@ class Busy(TrainerCallback):
 
 def test_budget_can_fail():
     assert measure(steps=50, repeats=1, callback_factory=Busy) > BUDGET
-
-
-def test_guard_overhead_is_small():
-    # a short run under the suite's load: twice the budget here; `make bench` holds 1 %
-    assert measure(steps=50, repeats=1) <= 2 * BUDGET

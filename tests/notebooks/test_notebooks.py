@@ -1,8 +1,9 @@
-"""Every notebook runs top to bottom, offline, on the CPU, in under 60 s; outputs are stripped."""
+"""Every notebook runs top to bottom, offline, on the CPU; outputs are stripped.
+
+How long they take is ``benchmarks/bench_notebooks.py``'s business (``make bench``)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     client = nbclient.NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
     )
-    start = time.perf_counter()
     client.execute()  # raises CellExecutionError naming the cell on any error
-    assert time.perf_counter() - start < 60
     images = [
         output
         for cell in notebook.cells
