@@ -132,20 +132,11 @@ def hf_view(plan: TrainingPlan) -> HFView | None:
     return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
 
 
-@dataclass(frozen=True)
-class KwargProblem:
-    """A scheduler kwarg whose value lies outside its domain in the schedule table."""
-
-    field: str
-    value: Any
-    message: str
-    fix: str
-
-
-def kwarg_domain_problems(plan: TrainingPlan, *, floors: bool) -> Iterator[KwargProblem]:
-    """Scheduler kwargs that are numbers outside their domain (NaN, infinite, negative,
-    ``factor: 2``, ``patience: -1`` ...): only the floor kwargs (``floors=True``) or only the
-    others. Non-numbers are LRG005's (a TypeError in transformers)."""
+def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Iterator[Finding]:
+    """Scheduler kwargs that are numbers outside their domain in the schedule table (NaN,
+    infinite, negative, ``factor: 2``, ``patience: -1`` ...), as errors of rule ``code``: only
+    the floor kwargs (``floors=True``) or only the others. Non-numbers are LRG005's (a
+    TypeError in transformers)."""
     view = hf_view(plan)
     if view is None or view.spec is None or view.kwargs is None or view.spec.ignores_kwargs:
         return
@@ -162,7 +153,10 @@ def kwarg_domain_problems(plan: TrainingPlan, *, floors: bool) -> Iterator[Kwarg
         name = label(plan, kw_field(key))
         default = view.spec.kwargs.get(key)
         hint = f" (default {fmt(default)})" if isinstance(default, int | float) else ""
-        yield KwargProblem(
+        yield finding(
+            plan,
+            code,
+            Severity.ERROR,
             kw_field(key),
             parsed.raw,
             f"{name}={fmt(parsed.raw)} is not {domain.describe()}: {view.name} cannot use it.",

@@ -13,7 +13,7 @@ from lrguard.numbers import ParsedNumber, fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._groups import group_numbers
-from lrguard.rules._hf import finding, hf_view, kwarg_domain_problems, label
+from lrguard.rules._hf import finding, hf_view, kwarg_domain_findings, label
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -72,25 +72,11 @@ def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
         )
 
 
-def _hf_floor_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG003 (Hugging Face): a floor kwarg (min_lr, lr_end ...) NaN, infinite or negative."""
-    for problem in kwarg_domain_problems(plan, floors=True):
-        yield finding(
-            plan,
-            "LRG003",
-            Severity.ERROR,
-            problem.field,
-            problem.value,
-            problem.message,
-            problem.fix,
-        )
-
-
 def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG003 for param groups, Hugging Face learning_rate and floor kwargs."""
     yield from check_not_finite_positive(plan)
     yield from _hf_lr_findings(plan)
-    yield from _hf_floor_kwargs(plan)
+    yield from kwarg_domain_findings(plan, "LRG003", floors=True)
 
 
 register(

@@ -13,25 +13,12 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, kwarg_domain_problems
-
-
-def _kwargs_out_of_domain(plan: TrainingPlan) -> Iterator[Finding]:
-    for problem in kwarg_domain_problems(plan, floors=False):
-        yield finding(
-            plan,
-            "LRG032",
-            Severity.ERROR,
-            problem.field,
-            problem.value,
-            problem.message,
-            problem.fix,
-        )
+from lrguard.rules._hf import kwarg_domain_findings
 
 
 def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG032: a setting whose value cannot be used (not a number, out of range, wrong type)."""
-    yield from _kwargs_out_of_domain(plan)
+    yield from kwarg_domain_findings(plan, "LRG032", floors=False)
     for item in plan.settings.get("config_invalid") or []:
         value = item.get("value")
         yield Finding(
