@@ -12,6 +12,7 @@ from transformers.trainer_callback import ExportableState
 
 from hf_lrguard._args import build_plan, early_stopping_settings
 from hf_lrguard._live import improves, is_plateau_like, rebuild_schedule, unwrap
+from hf_lrguard._trackers import TrackerRelay
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
 from lrguard.decision_log import DecisionLog
@@ -38,8 +39,9 @@ class LRGuardCallback(TrainerCallback, ExportableState):
       reaches its floor and, with ``stop_at_floor``, stops once patience is exhausted there.
 
     Every decision is logged once (world process zero) through ``logging``, appended to
-    ``output_dir/lrguard.jsonl`` and to ``state.log_history``. ``on_violation='error'``
-    raises ``LRGuardError`` before any optimizer step.
+    ``output_dir/lrguard.jsonl`` and to ``state.log_history``, and passed to the run's trackers
+    (``report_to``) through ``on_log``. ``on_violation='error'`` raises ``LRGuardError``
+    before any optimizer step.
 
     A callback added with ``add_callback`` only runs from ``on_train_begin``: settings that
     make transformers fail while building the schedule (unknown kwargs, a missing
@@ -66,6 +68,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._user_scheduler = False
         self._user_optimizer: Any = None
         self._output_dir: str | None = None
+        self._trackers = TrackerRelay()
 
     # -- resume state (ExportableState) -------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -187,6 +190,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     def _flush_history(self, state) -> None:
         for record in self._unlogged:
             state.log_history.append({"lrguard": record, "step": state.global_step})
+        self._trackers.send(self._unlogged, state)
         self._unlogged.clear()
 
     def _restore(self, state) -> None:
