@@ -15,13 +15,13 @@ FLAIR014 = .venv-flair014
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
 	$(MAIN)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev]" "transformers>=4.57,<5"
+	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev,trackers]" "transformers>=4.57,<5"
 	touch $@
 
 $(HF5)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(HF5)
 	$(HF5)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "transformers>=5,<6"
+	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev,trackers]" "transformers>=5,<6"
 	touch $@
 
 $(FLAIR013)/.installed: pyproject.toml constraints/torch.txt

@@ -19,6 +19,7 @@ from hf_lrguard._live import (
     unwrap,
     what_differs,
 )
+from hf_lrguard._trackers import TrackerRelay
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
 from lrguard.decision_log import DecisionLog
@@ -58,8 +59,9 @@ class LRGuardCallback(TrainerCallback, ExportableState):
 
     Every run starts afresh: one instance can serve several trainers or ``train()`` calls.
     Every decision is logged once (world process zero) through ``logging``, appended to
-    ``output_dir/lrguard.jsonl`` and to ``state.log_history``; a run resumed from a checkpoint
-    continues the log without repeating it. ``on_violation='error'`` raises ``LRGuardError``
+    ``output_dir/lrguard.jsonl`` and to ``state.log_history``, and passed to the run's trackers
+    (``report_to``) through ``on_log``; a run resumed from a checkpoint continues the log
+    without repeating it. ``on_violation='error'`` raises ``LRGuardError``
     before any optimizer step.
 
     A callback added with ``add_callback`` only runs from ``on_train_begin``: settings that
@@ -90,6 +92,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self.floor = FloorWatch()
         self._log: DecisionLog | None = None
         self._unlogged: list[dict[str, Any]] = []
+        self._trackers = TrackerRelay()
         self._output_dir = output_dir
 
     @property
@@ -263,6 +266,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     def _flush_history(self, state) -> None:
         for record in self._unlogged:
             state.log_history.append({"lrguard": record, "step": state.global_step})
+        self._trackers.send(self._unlogged, state)
         self._unlogged.clear()
 
     def _restore(self, state) -> None:
