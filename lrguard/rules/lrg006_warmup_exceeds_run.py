@@ -20,6 +20,22 @@ FIXED_RATIO = 0.1
 """Warmup the fix sets: 10 % of the run (the BERT fine-tuning convention)."""
 
 
+def fitting_warmup(total: int) -> int:
+    """Warmup steps the fix sets: 10 % of the run, at least 1, and always shorter than the
+    run, so that at least one step trains at the peak (0 for a one-step run).
+
+    Example:
+        >>> fitting_warmup(1000), fitting_warmup(5), fitting_warmup(1)
+        (100, 1, 0)
+    """
+    return min(total - 1, max(1, math.ceil(total * FIXED_RATIO)))
+
+
+def fitting_ratio(total: int) -> float:
+    """The warmup ratio the fix sets: ``FIXED_RATIO`` unless that leaves no step at the peak."""
+    return FIXED_RATIO if math.ceil(total * FIXED_RATIO) < total else 0.0
+
+
 def _from_ratio(plan: TrainingPlan) -> bool:
     steps = parse_number(plan.schedule.warmup_steps).value or 0.0
     return steps == 0 and "warmup_ratio" in plan.settings
@@ -42,7 +58,7 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     if view.peak is not None:
         top = tidy(view.peak * (view.total - 1) / max(1, warmup))
         reached = f" (at most {fmt(top)})"
-    new = max(1, math.ceil(view.total * FIXED_RATIO))
+    new = fitting_warmup(view.total)
     yield finding(
         plan,
         CODE,
@@ -52,22 +68,25 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
         f"{given} >= the run's {view.total} optimizer steps: the rate is still warming up "
         f"when training ends and never reaches {label(plan, 'learning_rate')}"
         f"{'=' + fmt(view.peak) if view.peak is not None else ''}{reached}.",
-        f"Set {label(plan, 'warmup_ratio')}: {FIXED_RATIO} (10% of the run) or less."
+        f"Set {label(plan, 'warmup_ratio')}: {fitting_ratio(view.total)} or less."
         if field == "warmup_ratio"
-        else f"Set {label(plan, 'warmup_steps')}: {new} (10% of the run) or fewer.",
+        else f"Set {label(plan, 'warmup_steps')}: {new} or fewer (10% of the run, shorter "
+        "than it).",
     )
 
 
 def fix_warmup(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
-    """Warmup = 10 % of the run (``warmup_ratio=0.1`` when the ratio was set, else steps)."""
+    """Warmup = 10 % of the run and shorter than it (``warmup_ratio`` when the ratio was set,
+    else steps)."""
     new_plan = plan.clone()
     total = plan.schedule.total_steps or 1
     if finding_.field == "warmup_ratio":
         before = plan.schedule.warmup_ratio
-        new_plan.schedule.warmup_ratio = FIXED_RATIO
-        return Adjustment(new_plan, {"warmup_ratio": before}, {"warmup_ratio": FIXED_RATIO})
+        new_plan.schedule.warmup_ratio = fitting_ratio(total)
+        after = {"warmup_ratio": new_plan.schedule.warmup_ratio}
+        return Adjustment(new_plan, {"warmup_ratio": before}, after)
     before = plan.schedule.warmup_steps
-    new_plan.schedule.warmup_steps = max(1, math.ceil(total * FIXED_RATIO))
+    new_plan.schedule.warmup_steps = fitting_warmup(total)
     return Adjustment(
         new_plan, {"warmup_steps": before}, {"warmup_steps": new_plan.schedule.warmup_steps}
     )

@@ -117,3 +117,29 @@ def test_anneal_with_restarts_and_a_str_base_path(trainer_factory, tmp_path):
     )
     assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1, 0.1, 0.05]
     assert "resetting to best model" in (tmp_path / "training.log").read_text()
+
+
+class FlatLossClassifier(FlatMetricClassifier):
+    """A real TextClassifier whose training loss is the same number every epoch."""
+
+    def forward_loss(self, sentences):
+        loss, count = super().forward_loss(sentences)
+        return loss * 0.0 + float(count), count  # 1.0 per sample, still a graph for backward
+
+
+def test_no_dev_split_flat_training_loss_anneals_like_stock(trainer_factory, tmp_path):
+    """Without a dev split the metric is the training loss, minimized: a flat one is a
+    plateau for the guard exactly as for stock Flair (which maximizes it)."""
+    settings = {"learning_rate": 0.1, "patience": 0, "max_epochs": 4, **FAST}
+    stock = Recorder()
+    trainer_factory(FlatLossClassifier, with_dev=False).train(
+        tmp_path / "stock", plugins=[stock], **settings
+    )
+    guarded = Recorder()
+    plugin = LRGuardPlugin()
+    trainer_factory(FlatLossClassifier, with_dev=False).train(
+        tmp_path / "guarded", plugins=[plugin, guarded], **settings
+    )
+    assert plugin.plan.annealing.mode == "min"
+    expected = [[0.1], [0.1], [0.05], [0.025]]  # epoch 1 sets the best, then every one is bad
+    assert stock.lr_per_epoch == expected and guarded.lr_per_epoch == expected
