@@ -20,6 +20,7 @@ from typing import Any
 
 from lrguard.numbers import parse_number
 from lrguard.plan import SchedulePlan, TrainingPlan
+from lrguard.schedules.table import is_metric_driven
 
 HF_DEFAULTS: dict[str, Any] = {
     "learning_rate": 5e-5,
@@ -37,8 +38,6 @@ HF_DEFAULTS: dict[str, Any] = {
     "load_best_model_at_end": False,
 }
 """``TrainingArguments`` defaults of the fields the rules read."""
-
-METRIC_DRIVEN = ("reduce_lr_on_plateau", "greedy")
 
 
 def _plain(value: Any) -> Any:
@@ -99,7 +98,7 @@ def plan_from_hf_args(
     if total is None and max_steps is not None and max_steps > 0:
         total = max_steps
     metric = get("metric_for_best_model")
-    if metric is None and (name in METRIC_DRIVEN or get("load_best_model_at_end") is True):
+    if metric is None and (is_metric_driven(name) or get("load_best_model_at_end") is True):
         metric = "loss"  # what TrainingArguments.__post_init__ sets
     greater = get("greater_is_better")
     if greater is None and isinstance(metric, str):
