@@ -130,3 +130,149 @@ def test_json_output_of_check_escapes_controls(run, write):
     doc = json.loads(out)
     assert doc["files"][0]["path"].endswith("a\nb.yaml")
     assert all(ord(c) >= 0x20 for c in out.replace("\n", ""))
+
+
+# ------------------------------------------------------------------ paths and folders
+
+
+def test_unreadable_subfolder_is_reported_and_the_rest_checked(run, write, monkeypatch):
+    ok = write("ok.yaml", GOOD)
+    locked = ok.parent / "locked"
+    locked.mkdir()
+    (locked / "hidden.yaml").write_text(GOOD)
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, _ = run("check", ok.parent, "--no-config")
+    assert code == 2, out
+    assert f"{locked}: unusable: cannot list folder: Permission denied" in out
+    assert "1 config(s) checked" in out
+
+
+def test_unopenable_file_is_reported_and_the_rest_checked(run, write, monkeypatch):
+    ok = write("ok.yaml", GOOD)
+    secret = write("secret.yaml", GOOD)
+    real = Path.open
+
+    def open_(self, *args, **kwargs):
+        if self == secret:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    code, out, _ = run("check", ok.parent, "--no-config")
+    assert code == 2, out
+    assert f"{secret}: unusable: cannot read: Permission denied" in out
+    assert "1 config(s) checked" in out
+
+
+def test_name_too_long_and_dangling_link(run, write):
+    ok = write("ok.yaml", GOOD)
+    long_name = ok.parent / ("x" * 300 + ".yaml")
+    link = ok.parent / "gone.yaml"
+    link.symlink_to(ok.parent / "missing.yaml")
+    code, out, _ = run("check", long_name, ok, "--no-config")
+    assert code == 2, out
+    assert "unusable: cannot read: File name too long" in out
+    assert "1 config(s) checked" in out
+    code, out, _ = run("check", ok.parent, "--no-config")
+    assert code == 2 and f"{link}: unusable: dangling symbolic link" in out, out
+
+
+def test_empty_path_is_a_usage_error(run):
+    code, out, err = run("check", "")
+    assert code == 2 and "empty path" in err and "checked" not in out
+    code, _, err = run("simulate", "")
+    assert code == 2 and "empty path" in err
+
+
+# ------------------------------------------------------------------ --plot never overwrites input
+
+
+def test_plot_refuses_the_input_file(run, write):
+    pytest.importorskip("matplotlib")
+    cfg = write("cfg.yaml", GOOD)
+    code, _, err = run("simulate", cfg, "--plot", cfg)
+    assert code == 2 and "is an input file" in err
+    assert cfg.read_text() == GOOD
+    code, _, err = run("simulate", cfg, "--plot", cfg, "--force")
+    assert code == 2 and cfg.read_text() == GOOD
+
+
+def test_plot_refuses_an_existing_non_png_unless_forced(run, write):
+    pytest.importorskip("matplotlib")
+    cfg = write("cfg.yaml", GOOD)
+    notes = write("notes.txt", "keep me\n")
+    code, _, err = run("simulate", cfg, "--plot", notes)
+    assert code == 2 and "not a PNG image" in err and "--force" in err
+    assert notes.read_text() == "keep me\n"
+    assert run("simulate", cfg, "--plot", notes, "--force")[0] == 0
+    png = notes.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert run("simulate", cfg, "--plot", notes)[0] == 0  # now a PNG: overwritten freely
+    code, _, err = run("simulate", cfg, "--plot", cfg.parent)
+    assert code == 2 and "is a folder" in err
+
+
+# ------------------------------------------------------------------ --select / --ignore
+
+
+@pytest.mark.parametrize(
+    "option, value, named",
+    [
+        ("--select", "LRG999", "'LRG999' matches no rule"),
+        ("--select", "", "an empty rule code"),
+        ("--ignore", "LRG001,", "an empty rule code"),
+        ("--ignore", "XYZ", "'XYZ' matches no rule"),
+    ],
+)
+def test_unknown_or_empty_codes_are_usage_errors(run, write, option, value, named):
+    cfg = write("cfg.yaml", GOOD)
+    code, out, err = run("check", cfg, "--no-config", option, value)
+    assert code == 2 and named in err and "LRG001" in err and not out
+
+
+def test_unknown_codes_in_pyproject_are_refused(run, write):
+    cfg = write("cfg.yaml", GOOD)
+    toml = write("pyproject.toml", '[tool.lrguard]\nselect = ["LRG9"]\n')
+    code, _, err = run("check", cfg, "--config", toml)
+    assert code == 2 and "[tool.lrguard] select: 'LRG9' matches no rule" in err
+    toml.write_text('[tool.lrguard]\nignore = [""]\n')
+    code, _, err = run("check", cfg, "--config", toml)
+    assert code == 2 and "an empty rule code" in err
+    toml.write_text('[tool.lrguard]\nselect = ["lrg00"]\n')
+    assert run("check", cfg, "--config", toml)[0] == 0
+
+
+# ------------------------------------------------------------------ output escaping
+
+
+BAD_KWARG = (
+    "learning_rate: 1.0e-5\nlr_scheduler_type: cosine_with_min_lr\nmax_steps: 100\n"
+    'lr_scheduler_kwargs: {min_lr: 1.0e-6, "x\\n::error file=a::pwned\\r\\e[31m": 1}\n'
+)
+
+
+@pytest.mark.parametrize("fmt_", ["text", "github", "json"])
+def test_control_characters_never_start_a_line(run, write, fmt_):
+    cfg = write("a\n::error file=x::y.yaml", BAD_KWARG)
+    code, out, err = run("check", cfg, "--no-config", "--format", fmt_)
+    assert code == 1, out + err
+    lines = out.splitlines()
+    assert lines and "\x1b" not in out and "\r" not in out
+    if fmt_ == "github":
+        assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+        assert "%0A%3A%3Aerror file=x%3A%3Ay.yaml" in out  # the file property
+        assert "%0A::error file=a::pwned%0D\\x1b[31m" in out  # the message
+    elif fmt_ == "text":
+        assert not any(line.startswith("::") for line in lines)
+        assert "a\\n::error file=x::y.yaml" in out and "\\x1b[31m" in out
+    else:
+        doc = json.loads(out)
+        assert doc["files"][0]["path"].endswith("a\n::error file=x::y.yaml")
+        assert not any(line.lstrip().startswith("::") for line in lines)
