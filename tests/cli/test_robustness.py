@@ -276,3 +276,47 @@ def test_control_characters_never_start_a_line(run, write, fmt_):
         doc = json.loads(out)
         assert doc["files"][0]["path"].endswith("a\n::error file=x::y.yaml")
         assert not any(line.lstrip().startswith("::") for line in lines)
+
+
+# ------------------------------------------------------------------ the decision log
+
+
+@pytest.mark.parametrize("trouble", ["jsonl_is_a_folder", "parent_is_a_file"])
+def test_decision_log_trouble_is_one_warning(tmp_path, caplog, trouble):
+    import logging
+
+    from lrguard.decision_log import DecisionLog
+    from lrguard.findings import Decision
+
+    if trouble == "jsonl_is_a_folder":
+        path = tmp_path / "lrguard.jsonl"
+        path.mkdir()
+    else:
+        (tmp_path / "out").write_text("a file where a folder should be")
+        path = tmp_path / "out" / "lrguard.jsonl"
+    log = DecisionLog("hf", logging.getLogger("lrguard.test"), path)
+    with caplog.at_level(logging.WARNING, logger="lrguard.test"):
+        for epoch in range(3):
+            log.emit(
+                Decision(
+                    rule="LRG009", severity="info", action="annealed", message="x", epoch=epoch
+                )
+            )
+    assert [r["epoch"] for r in log.records] == [0, 1, 2]
+    warnings = [r for r in caplog.records if "cannot write decisions" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_decision_log_appends(tmp_path):
+    import logging
+
+    from lrguard.decision_log import DecisionLog, read_jsonl
+    from lrguard.findings import Decision
+
+    path = tmp_path / "lrguard.jsonl"
+    for run_ in range(2):
+        log = DecisionLog("hf", logging.getLogger("lrguard.test"), path)
+        log.emit(
+            Decision(rule="LRG009", severity="info", action="annealed", message="x", epoch=run_)
+        )
+    assert [r["epoch"] for r in read_jsonl(path)] == [0, 1]
