@@ -80,11 +80,18 @@ def fmt(value: Any) -> str:
     bounded time whatever their size.
 
     Example:
-        >>> fmt(1e-5), fmt("1e-5"), fmt(10**400)
-        ('1e-05', "'1e-5'", '1000000000000000000000000000...00000000000000000000000000000')
+        >>> fmt(1e-5), fmt(0.999999999), fmt(1e-5 * 0.1)
+        ('1e-05', '0.999999999', '1e-06')
+        >>> fmt("1e-5"), fmt(10**400)
+        ("'1e-5'", '1000000000000000000000000000...00000000000000000000000000000')
     """
     if isinstance(value, float):
-        return repr(value) if not math.isfinite(value) else f"{value:.6g}"
+        if not math.isfinite(value):
+            return repr(value)
+        short = f"{value:.6g}"
+        if abs(float(short) - value) > 1e-10 * abs(value):  # 0.999999999 is not 1
+            return f"{value:.12g}"
+        return short
     if isinstance(value, bool | None):
         return str(value)
     if isinstance(value, int | str | list | tuple | dict | set | frozenset):

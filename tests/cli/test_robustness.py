@@ -320,3 +320,42 @@ def test_decision_log_appends(tmp_path):
             Decision(rule="LRG009", severity="info", action="annealed", message="x", epoch=run_)
         )
     assert [r["epoch"] for r in read_jsonl(path)] == [0, 1]
+
+
+# ------------------------------------------------------------------ annealing close to 1
+
+
+def test_full_anneals_closed_form_matches_counting():
+    from lrguard.rules.lrg007_anneal_budget import full_anneals
+
+    def counted(lr: float, floor: float, factor: float) -> int:
+        count = 0
+        while lr * factor ** (count + 1) >= floor * (1 - 1e-12):
+            count += 1
+        return count
+
+    for lr, factor, k in [(0.1, 0.5, 9), (1.0, 0.5, 3), (0.3, 0.7, 5), (1e-5, 0.1, 2)]:
+        for floor in (lr * factor**k, lr * factor**k * 1.0000001, lr * factor**k * 0.9999999):
+            assert full_anneals(lr, floor, factor) == counted(lr, floor, factor)
+    assert full_anneals(0.1, 1e-4, 0.999999999) == 6907755470
+    assert full_anneals(0.1, 1e-4, 1.0) is None and full_anneals(0.1, 0.0, 0.5) is None
+
+
+def test_worst_case_trajectory_skips_quiet_epochs():
+    from lrguard.annealing import worst_case_trajectory
+    from lrguard.plan import AnnealingPlan
+
+    plan = AnnealingPlan(factor=0.999999999, patience=3)
+    traj = worst_case_trajectory((0.1,), (1e-4,), plan, 10**9, "flair")
+    assert traj.stop_epoch is None and len(traj.lrs) == 10**9 and traj.lrs[-1] == (0.1,)
+    guard = worst_case_trajectory((0.1,), (1e-4,), plan, 10**9, "guard")
+    assert guard.stop_epoch == 5
+
+
+@pytest.mark.parametrize("command", ["check", "simulate"])
+def test_anneal_factor_close_to_one_does_not_hang(tmp_path, command):
+    cfg = tmp_path / "flair.yaml"
+    cfg.write_text("flair_train:\n  learning_rate: 0.1\n  anneal_factor: 0.999999999\n")
+    code, out = lrguard(command, cfg, *(["--no-config"] if command == "check" else []))
+    assert code == 0, out
+    assert command == "simulate" or "6907755470 anneal(s) by anneal_factor=0.999999999" in out
