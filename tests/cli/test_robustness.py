@@ -359,3 +359,65 @@ def test_anneal_factor_close_to_one_does_not_hang(tmp_path, command):
     code, out = lrguard(command, cfg, *(["--no-config"] if command == "check" else []))
     assert code == 0, out
     assert command == "simulate" or "6907755470 anneal(s) by anneal_factor=0.999999999" in out
+
+
+# ------------------------------------------------------------------ simulate is bounded
+
+HUGE = (
+    "learning_rate: 1.0e-5\nlr_scheduler_type: linear\nwarmup_steps: 1000\nmax_steps: 100000000\n"
+)
+
+
+def test_simulate_huge_run_table_computes_only_the_rows_shown(tmp_path):
+    cfg = tmp_path / "huge.yaml"
+    cfg.write_text(HUGE)
+    code, out = lrguard("simulate", cfg)  # 2 GB address space: the whole run would not fit
+    assert code == 0, out
+    rows = [line.split() for line in out.splitlines()[3:]]
+    steps = [int(r[0]) for r in rows]
+    assert {1, 1000, 1001, 100_000_000} <= set(steps) and len(steps) < 60
+    assert float(rows[-1][1]) == pytest.approx(1e-5 / 99_999_000)
+
+
+def test_simulate_refuses_more_rows_than_the_limit(run, write):
+    from lrguard.simulate import MAX_ROWS
+
+    cfg = write("huge.yaml", HUGE)
+    code, out, err = run("simulate", cfg, "--format", "json")
+    assert code == 2 and not out
+    assert f"more than the limit of {MAX_ROWS}" in err and "--every 501 or more" in err
+    code, out, _ = run("simulate", cfg, "--format", "csv", "--every", "1000")
+    assert code == 0 and len(out.splitlines()) == 1 + 100_000 + 2
+
+
+def test_simulate_plateau_with_huge_evaluation_count(run, write):
+    cfg = write(
+        "p.yaml",
+        "learning_rate: 1.0e-5\nlr_scheduler_type: reduce_lr_on_plateau\n"
+        "eval_strategy: steps\neval_steps: 1\nmax_steps: 100000000\n",
+    )
+    code, out, err = run("simulate", cfg, "--format", "json")
+    assert code == 2 and "--every" in err
+    code, out, err = run("simulate", cfg, "--format", "json", "--every", "10000000")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert rows[-1]["evaluation"] == 100_000_000
+    assert rows[-1]["lr"] == pytest.approx(1e-8)  # settled at the floor
+
+
+def test_simulate_json_is_strict_json(run, write):
+    cfg = write(
+        "inf.yaml",
+        "learning_rate: 1.0e-5\nlr_scheduler_type: cosine_with_min_lr\nmax_steps: 10\n"
+        "lr_scheduler_kwargs: {min_lr: .inf}\n",
+    )
+    code, out, err = run("simulate", cfg, "--format", "json")
+    if code == 0:
+        json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON output"))
+        assert json.loads(out)["floor"] == "inf"
+    else:
+        assert code == 2 and "internal error" not in err
+    flair = write("f.yaml", "flair_train:\n  learning_rate: 1.0e-5\n  max_epochs: 5\n")
+    code, out, _ = run("simulate", flair, "--format", "json")
+    assert code == 0
+    assert "NaN" not in out and json.loads(out)["rows"][-1]["lr_flair"] is None
