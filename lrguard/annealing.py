@@ -9,8 +9,11 @@ is reported as ``should_stop`` instead of Flair's "learning rate too small" stop
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import overload
 
 from lrguard.plan import AnnealingPlan
 
@@ -165,6 +168,44 @@ def plateau_step(
     return new_state, outcome
 
 
+class EpochRates(Sequence[tuple[float, ...]]):
+    """Rates per epoch stored as runs of equal rates: ``rates[i]`` is epoch ``i + 1``'s.
+
+    Memory grows with the number of anneals, not with the number of epochs.
+
+    Example:
+        >>> rates = EpochRates([(1, (0.1,)), (4, (0.05,))], 5)
+        >>> list(rates)
+        [(0.1,), (0.1,), (0.1,), (0.05,), (0.05,)]
+    """
+
+    def __init__(self, runs: Sequence[tuple[int, tuple[float, ...]]], epochs: int) -> None:
+        self._starts = [start for start, _ in runs]
+        self._rates = [rates for _, rates in runs]
+        self._epochs = epochs
+
+    def __len__(self) -> int:
+        return self._epochs
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[float, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[float, ...]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[float, ...] | list[tuple[float, ...]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._epochs))]
+        if index < 0:
+            index += self._epochs
+        if not 0 <= index < self._epochs:
+            raise IndexError(index)
+        return self._rates[bisect.bisect_right(self._starts, index + 1) - 1]
+
+    def __repr__(self) -> str:
+        return f"EpochRates({list(zip(self._starts, self._rates, strict=True))!r}, {self._epochs})"
+
+
 @dataclass(frozen=True)
 class PlateauTrajectory:
     """Worst-case annealing: the metric improves once (epoch 1) and never again.
@@ -176,10 +217,33 @@ class PlateauTrajectory:
         stop_epoch: epoch after which training stops (None: runs to max_epochs).
     """
 
-    lrs: tuple[tuple[float, ...], ...]
+    lrs: Sequence[tuple[float, ...]]
     anneal_epochs: tuple[int, ...]
     floor_epoch: int | None
     stop_epoch: int | None
+
+
+def _quiet_epochs(state: PlateauState) -> int:
+    """Epochs without improvement that change only counters before patience is exhausted."""
+    if state.cooldown_counter > 0:
+        return state.cooldown_counter + state.effective_patience
+    return max(state.effective_patience - state.num_bad_epochs, 0)
+
+
+def _after_quiet(state: PlateauState, epochs: int) -> PlateauState:
+    """``state`` after ``epochs`` (<= ``_quiet_epochs``) epochs without improvement."""
+    cooldown = state.cooldown_counter
+    if epochs <= cooldown:
+        cooldown, bad = cooldown - epochs, 0
+    else:
+        bad = (0 if cooldown > 0 else state.num_bad_epochs) + epochs - cooldown
+        cooldown = 0
+    return replace(
+        state,
+        num_bad_epochs=bad,
+        cooldown_counter=cooldown,
+        last_epoch=state.last_epoch + epochs,
+    )
 
 
 def worst_case_trajectory(
@@ -190,6 +254,10 @@ def worst_case_trajectory(
     stop_rule: str = "guard",
 ) -> PlateauTrajectory:
     """Simulate plateau annealing when the metric never improves after epoch 1.
+
+    Epochs that only count towards the patience are skipped in one go and the simulation
+    ends once the rates can no longer change, so the work grows with the number of anneals
+    (at most ``max_epochs``), whatever the factor.
 
     Args:
         lrs: initial rate per group.
@@ -207,28 +275,43 @@ def worst_case_trajectory(
     worse = 1.0 if settings.mode == "min" else -1.0
     state = PlateauState.start(lrs, settings)
     clamp = floors if stop_rule == "guard" else tuple(0.0 for _ in floors)
-    per_epoch: list[tuple[float, ...]] = []
+    runs: list[tuple[int, tuple[float, ...]]] = []
     anneals: list[int] = []
     floor_epoch: int | None = None
-    for epoch in range(1, max_epochs + 1):
-        per_epoch.append(state.lrs)
-        if floor_epoch is None and all_at_floor(state.lrs, floors, settings.factor):
-            floor_epoch = epoch
+    stop_epoch: int | None = None
+    epoch = 1
+    while epoch <= max_epochs:
+        if not runs or runs[-1][1] != state.lrs:
+            runs.append((epoch, state.lrs))
+            if floor_epoch is None and all_at_floor(state.lrs, floors, settings.factor):
+                floor_epoch = epoch
+        quiet = min(_quiet_epochs(state), max_epochs - epoch) if epoch > 1 else 0
+        if quiet > 0:
+            state = _after_quiet(state, quiet)
+            epoch += quiet
+            continue
         metric = 0.0 if epoch == 1 else worse
         state, out = plateau_step(state, settings, clamp, metric)
         if out.reduced:
             anneals.append(epoch)
         if stop_rule == "flair" and any(lr < fl for lr, fl in zip(state.lrs, floors, strict=True)):
-            return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, epoch)
+            stop_epoch = epoch
+            break
         if stop_rule == "guard" and out.should_stop:
-            return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, epoch)
-    return PlateauTrajectory(tuple(per_epoch), tuple(anneals), floor_epoch, None)
+            stop_epoch = epoch
+            break
+        if out.patience_exhausted and not out.reduced:
+            break  # the rates can no longer change and this rule never stops: run to the end
+        epoch += 1
+    epochs = stop_epoch if stop_epoch is not None else max_epochs
+    return PlateauTrajectory(EpochRates(runs, epochs), tuple(anneals), floor_epoch, stop_epoch)
 
 
 __all__ = [
     "EPS",
     "PlateauOutcome",
     "PlateauState",
+    "EpochRates",
     "PlateauTrajectory",
     "all_at_floor",
     "annealed_lr",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,11 +50,17 @@ class CheckOptions:
     exclude: Sequence[str] = ()
 
 
-def expand_paths(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[Path]:
+def expand_paths(
+    paths: Iterable[Path],
+    exclude: Sequence[str] = (),
+    errors: list[tuple[Path, str]] | None = None,
+) -> list[Path]:
     """Files to check: files as given; folders searched for ``*.yaml|*.yml|*.json``.
 
-    Hidden folders (``.git``, ``.venv`` ...) are not searched; ``exclude`` globs match the
-    path or its name. A missing path is kept so it is reported as unusable.
+    Hidden folders (``.git``, ``.venv`` ...) are not searched and symbolic links to folders
+    are not followed; ``exclude`` globs match the path or its name. A missing or unreadable
+    path is kept so it is reported as unusable; a folder that cannot be listed is appended to
+    ``errors`` with the reason (when given).
 
     Example:
         >>> expand_paths([Path("no/such.yaml")])
@@ -60,19 +68,33 @@ def expand_paths(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[Pat
     """
     found: list[Path] = []
     for path in paths:
-        if not path.is_dir():
+        if not _is_dir(path):
             found.append(path)
             continue
-        for candidate in sorted(path.rglob("*")):
-            rel = candidate.relative_to(path)
-            if any(part.startswith(".") for part in rel.parts[:-1]):
-                continue
-            if candidate.suffix.lower() not in CONFIG_SUFFIXES or not candidate.is_file():
-                continue
-            if _excluded(candidate, exclude):
-                continue
-            found.append(candidate)
+        found.extend(_walk(path, exclude, errors if errors is not None else []))
     return found
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _walk(root: Path, exclude: Sequence[str], errors: list[tuple[Path, str]]) -> list[Path]:
+    def failed(err: OSError) -> None:
+        where = Path(err.filename) if err.filename else root
+        errors.append((where, f"cannot list folder: {err.strerror or err}"))
+
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            candidate = Path(folder) / name
+            if candidate.suffix.lower() in CONFIG_SUFFIXES and not _excluded(candidate, exclude):
+                found.append(candidate)
+    return sorted(found)
 
 
 def _excluded(path: Path, patterns: Sequence[str]) -> bool:
@@ -133,7 +155,10 @@ def check_paths(paths: Iterable[Path], options: CheckOptions) -> list[FileReport
         >>> [r.result.status for r in check_paths([Path("missing.yaml")], CheckOptions())]
         ['unusable']
     """
-    return [check_file(p, options) for p in expand_paths(paths, options.exclude)]
+    errors: list[tuple[Path, str]] = []
+    reports = [check_file(p, options) for p in expand_paths(paths, options.exclude, errors)]
+    reports += [FileReport(ConfigResult(p, UNUSABLE, reason)) for p, reason in errors]
+    return reports
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,13 +26,33 @@ from lrguard.configs.kinds import KINDS
 from lrguard.configs.steps import StepOptions
 from lrguard.report import FORMATS, render
 from lrguard.rules import all_rules, get_rule
-from lrguard.settings import Settings, SettingsError, find_pyproject, load_settings
+from lrguard.safe_text import MAX_LINE_CHARS, escape_controls, shorten
+from lrguard.settings import (
+    Settings,
+    SettingsError,
+    check_codes,
+    find_pyproject,
+    load_settings,
+)
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
+def _error(message: str) -> None:
+    """Print ``lrguard: message`` to stderr, one line, control characters escaped."""
+    print(f"lrguard: {shorten(escape_controls(message), MAX_LINE_CHARS)}", file=sys.stderr)
+
+
 def _codes(text: str) -> list[str]:
-    return [c.strip().upper() for c in text.split(",") if c.strip()]
+    return [c.strip().upper() for c in text.split(",")]
+
+
+def _path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "empty path: name a file or folder (. for the current folder)"
+        )
+    return Path(text)
 
 
 def _positive_int(text: str) -> int:
@@ -75,13 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check HF TrainingArguments, LLaMA-Factory, axolotl and Flair configs. "
         "Exit 0: no errors, 1: errors (--strict: or warnings), 2: unusable input.",
     )
-    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    check.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="files or folders")
     check.add_argument("--format", choices=FORMATS, help="output format (default text)")
     check.add_argument("--select", type=_codes, help="only these rule codes/prefixes (comma list)")
     check.add_argument("--ignore", type=_codes, help="never report these codes (comma list)")
     check.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings")
     check.add_argument("--exclude", action="append", default=[], help="glob of paths to skip")
-    check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.lrguard] from")
+    check.add_argument("--config", type=_path, help="pyproject.toml to read [tool.lrguard] from")
     check.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     check.add_argument("-v", "--verbose", action="store_true", help="list skipped files, steps")
     _add_length_options(check)
@@ -92,9 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the learning rate of every step (Hugging Face schedules) or "
         "epoch (Flair plateau annealing, worst case: the metric never improves).",
     )
-    simulate.add_argument("path", type=Path, metavar="PATH")
+    simulate.add_argument("path", type=_path, metavar="PATH")
     simulate.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    simulate.add_argument("--plot", type=Path, metavar="FILE.png", help="also save a PNG plot")
+    simulate.add_argument("--plot", type=_path, metavar="FILE.png", help="also save a PNG plot")
+    simulate.add_argument(
+        "--force", action="store_true", help="let --plot overwrite an existing non-PNG file"
+    )
     simulate.add_argument(
         "--every", type=_positive_int, help="print every N-th step (table/csv; default: ~40 rows)"
     )
@@ -127,26 +152,30 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except SettingsError as err:
-        print(f"lrguard: {err}", file=sys.stderr)
+        _error(str(err))
         return EXIT_UNUSABLE
     fmt = args.format or settings.format or "text"
     kind = args.kind or settings.kind
     for name, value, allowed in (("format", fmt, FORMATS), ("kind", kind, (None, *KINDS))):
         if value not in allowed:
-            print(
-                f"lrguard: [tool.lrguard] {name}={value!r}: use one of {allowed}", file=sys.stderr
-            )
+            _error(f"[tool.lrguard] {name}={value!r}: use one of {allowed}")
             return EXIT_UNUSABLE
+    try:
+        select = check_codes(args.select, "--select") if args.select is not None else None
+        ignore = check_codes(args.ignore or [], "--ignore")
+    except SettingsError as err:
+        _error(str(err))
+        return EXIT_UNUSABLE
     options = CheckOptions(
-        select=args.select if args.select is not None else settings.select,
-        ignore=[*settings.ignore, *(args.ignore or [])],
+        select=select if select is not None else settings.select,
+        ignore=[*settings.ignore, *ignore],
         kind=kind,
         steps=_step_options(args, settings),
         exclude=[*settings.exclude, *args.exclude],
     )
     reports = check_paths(args.paths, options)
     if not reports:
-        print("lrguard: no YAML/JSON config files found under the given paths", file=sys.stderr)
+        _error("no YAML/JSON config files found under the given paths")
         return EXIT_UNUSABLE
     output = render(reports, fmt, verbose=args.verbose)
     if output:
@@ -185,16 +214,68 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         rule = get_rule(args.code)
     except KeyError as err:
-        print(f"lrguard: {err.args[0]}", file=sys.stderr)
+        _error(str(err.args[0]))
         return EXIT_UNUSABLE
     print(rule.explain(), end="")
     return EXIT_OK
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return a.absolute() == b.absolute()
+
+
+def plot_target_problem(plot: Path, inputs: Sequence[Path], force: bool = False) -> str | None:
+    """Why ``--plot`` must not write ``plot`` (None: it may).
+
+    Never an input file; an existing file only when it is a PNG image (its first bytes are
+    the PNG signature) or with ``force``.
+
+    Example:
+        >>> plot_target_problem(Path("train.yaml"), [Path("train.yaml")])
+        '--plot train.yaml is an input file: choose another name, e.g. lr.png'
+    """
+    if any(_same_file(plot, source) for source in inputs):
+        return f"--plot {plot} is an input file: choose another name, e.g. lr.png"
+    try:
+        info = plot.stat()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        return f"--plot {plot}: cannot use it: {getattr(err, 'strerror', None) or err}"
+    if stat.S_ISDIR(info.st_mode):
+        return f"--plot {plot} is a folder: name a file, e.g. {plot / 'lr.png'}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"--plot {plot} is not a regular file: name a .png file"
+    if force:
+        return None
+    try:
+        with plot.open("rb") as fh:
+            head = fh.read(len(PNG_SIGNATURE))
+    except OSError as err:
+        return f"--plot {plot}: cannot read it: {err.strerror or err}"
+    if head != PNG_SIGNATURE:
+        return (
+            f"--plot {plot} exists and is not a PNG image: not overwriting it "
+            "(choose another name, or pass --force to overwrite it)"
+        )
+    return None
 
 
 def run_simulate(args: argparse.Namespace) -> int:
     """``lrguard simulate``: the schedule as a table, CSV, JSON and optionally a plot."""
     from lrguard.simulate import SimulationError, simulate_file
 
+    if args.plot is not None:
+        problem = plot_target_problem(args.plot, [args.path], force=args.force)
+        if problem is not None:
+            _error(problem)
+            return EXIT_UNUSABLE
     try:
         return simulate_file(
             args.path,
@@ -206,7 +287,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             out=sys.stdout,
         )
     except SimulationError as err:
-        print(f"lrguard: {args.path}: {err}", file=sys.stderr)
+        _error(f"{args.path}: {err}")
         return EXIT_UNUSABLE
 
 
@@ -232,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as err:  # last resort: one line, never a traceback
-        print(f"lrguard: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        _error(f"internal error: {type(err).__name__}: {err}")
         return EXIT_UNUSABLE
 
 

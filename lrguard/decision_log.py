@@ -23,6 +23,12 @@ _LEVELS = {
 class DecisionLog:
     """Emits every decision once: one log line, one JSON-lines record, one list entry.
 
+    The file is always appended to, never truncated: a resumed or repeated run in the same
+    folder adds its records after the earlier ones. When it cannot be written (a read-only
+    folder, ``lrguard.jsonl`` being a folder, a full disk), one warning goes to ``logger``, the
+    file is no longer tried, and the log line and ``records`` still work: logging never fails
+    a run.
+
     Args:
         framework: written into every record ('flair', 'hf').
         logger: where log lines go (the integration's logger; no handlers are configured).
@@ -44,6 +50,7 @@ class DecisionLog:
         self.path = path
         self.records: list[dict[str, Any]] = []
         self._warned: set[tuple[str, str]] = set()
+        self._file_failed = False
 
     def announce(self, decision: Decision) -> None:
         """Log ``decision`` only (no record yet), e.g. a warning due before a run's files
@@ -68,11 +75,26 @@ class DecisionLog:
             self.announce(decision)
         record = decision.to_record()
         self.records.append(record)
-        if self.path is not None:
+        self._append(record)
+        return record
+
+    def _append(self, record: dict[str, Any]) -> None:
+        if self.path is None or self._file_failed:
+            return
+        try:
+            line = json.dumps(record, default=str) + "\n"
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record, default=str) + "\n")
-        return record
+                fh.write(line)
+        except (OSError, TypeError, ValueError) as err:
+            self._file_failed = True
+            reason = getattr(err, "strerror", None) or str(err)
+            self.logger.warning(
+                "lrguard: cannot write decisions to %s (%s); they are still logged here and "
+                "kept in memory",
+                self.path,
+                reason,
+            )
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from lrguard.safe_text import bounded_repr, shorten
+
 
 @dataclass(frozen=True)
 class ParsedNumber:
@@ -45,11 +47,21 @@ def parse_number(raw: Any) -> ParsedNumber:
         ParsedNumber(raw='1e-5', value=1e-05, from_string=True)
         >>> parse_number("abc").is_number
         False
+
+        An integer beyond float range reads as infinite, so rules report it as not finite:
+
+        >>> parse_number(10**400).value
+        inf
     """
     if isinstance(raw, bool):
         return ParsedNumber(raw, None)
-    if isinstance(raw, int | float):
-        return ParsedNumber(raw, float(raw))
+    if isinstance(raw, int):
+        try:
+            return ParsedNumber(raw, float(raw))
+        except OverflowError:
+            return ParsedNumber(raw, math.inf if raw > 0 else -math.inf)
+    if isinstance(raw, float):
+        return ParsedNumber(raw, raw)
     if isinstance(raw, str):
         try:
             return ParsedNumber(raw, float(raw.strip()), from_string=True)
@@ -62,12 +74,29 @@ def parse_number(raw: Any) -> ParsedNumber:
 
 
 def fmt(value: Any) -> str:
-    """Format a number compactly for messages (``1e-05``, ``0.0001``, ``'1e-5'``)."""
+    """Format a value compactly for messages (``1e-05``, ``0.0001``, ``'1e-5'``).
+
+    Long values (a huge integer, a big list, a long string) are cut with an ellipsis, in
+    bounded time whatever their size.
+
+    Example:
+        >>> fmt(1e-5), fmt(0.999999999), fmt(1e-5 * 0.1)
+        ('1e-05', '0.999999999', '1e-06')
+        >>> fmt("1e-5"), fmt(10**400)
+        ("'1e-5'", '1000000000000000000000000000...00000000000000000000000000000')
+    """
     if isinstance(value, float):
-        return repr(value) if not math.isfinite(value) else f"{value:.6g}"
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
+        if not math.isfinite(value):
+            return repr(value)
+        short = f"{value:.6g}"
+        if abs(float(short) - value) > 1e-10 * abs(value):  # 0.999999999 is not 1
+            return f"{value:.12g}"
+        return short
+    if isinstance(value, bool | None):
+        return str(value)
+    if isinstance(value, int | str | list | tuple | dict | set | frozenset):
+        return bounded_repr(value)
+    return shorten(str(value))
 
 
 def tidy(value: float) -> float:

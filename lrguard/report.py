@@ -21,6 +21,7 @@ from lrguard.checking import FileReport, Summary, summarize
 from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE
 from lrguard.findings import Finding
 from lrguard.rules import get_rule
+from lrguard.safe_text import MAX_LINE_CHARS, escape_controls, shorten
 
 FORMATS = ("text", "json", "github")
 JSON_SCHEMA_VERSION = 1
@@ -116,14 +117,24 @@ def render_text(reports: Sequence[FileReport], verbose: bool = False) -> str:
         f"{s.unusable} unusable; {sev['error']} error(s), {sev['warning']} warning(s), "
         f"{sev['info']} info."
     )
-    return "\n".join(lines)
+    return "\n".join(_safe_line(line) for line in lines)
+
+
+def _safe_line(text: str) -> str:
+    """One output line: control characters escaped (a newline in a file name or a key shows
+    as ``\\n`` and cannot start a line of its own), cut to ``MAX_LINE_CHARS``."""
+    return shorten(escape_controls(text), MAX_LINE_CHARS)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of a workflow command's message (``%``, CR, LF), other control
+    characters shown escaped, cut to ``MAX_LINE_CHARS``."""
+    text = shorten(text, MAX_LINE_CHARS)
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
+    """A workflow command property: as ``_escape_data``, and ``:`` / ``,`` too."""
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 

@@ -15,6 +15,7 @@ Command-line options override these; ``--ignore`` adds to ``ignore``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,11 +81,38 @@ def _str_list(path: Path, key: str, value: Any) -> list[str]:
     return list(value)
 
 
+def check_codes(codes: Sequence[str], where: str) -> list[str]:
+    """``codes`` upper-cased, each a rule code or the prefix of one.
+
+    Raises:
+        SettingsError: an empty code, or one that matches no rule (the message lists the
+            valid codes), so a typo cannot silently switch every check off.
+
+    Example:
+        >>> check_codes(["lrg00", "LRG030"], "--select")
+        ['LRG00', 'LRG030']
+    """
+    from lrguard.rules import all_rules
+
+    known = [rule.code for rule in all_rules()]
+    valid = f"valid codes: {', '.join(known)} (or a prefix such as LRG0)"
+    checked: list[str] = []
+    for code in codes:
+        code = code.strip().upper()
+        if not code:
+            raise SettingsError(f"{where}: an empty rule code; {valid}")
+        if not any(k.startswith(code) for k in known):
+            raise SettingsError(f"{where}: {code!r} matches no rule; {valid}")
+        checked.append(code)
+    return checked
+
+
 def load_settings(pyproject: Path | None) -> Settings:
     """Read ``[tool.lrguard]`` from ``pyproject`` (an empty ``Settings`` when absent).
 
     Raises:
-        SettingsError: unreadable TOML, an unknown key or a value of the wrong type.
+        SettingsError: unreadable TOML, an unknown key, a value of the wrong type, a rule
+            code in ``select`` / ``ignore`` that matches no rule.
     """
     if pyproject is None:
         return Settings()
@@ -110,10 +138,17 @@ def load_settings(pyproject: Path | None) -> Settings:
             raise SettingsError(
                 f"{pyproject}: [tool.lrguard] {key}={table[key]!r} must be a string"
             )
+    codes = {
+        key: check_codes(
+            _str_list(pyproject, key, table[key]), f"{pyproject}: [tool.lrguard] {key}"
+        )
+        for key in ("select", "ignore")
+        if key in table
+    }
     return Settings(
         path=pyproject,
-        select=_str_list(pyproject, "select", table["select"]) if "select" in table else None,
-        ignore=_str_list(pyproject, "ignore", table.get("ignore", [])),
+        select=codes.get("select"),
+        ignore=codes.get("ignore", []),
         strict=strict,
         format=table.get("format"),
         exclude=_str_list(pyproject, "exclude", table.get("exclude", [])),
@@ -122,4 +157,4 @@ def load_settings(pyproject: Path | None) -> Settings:
     )
 
 
-__all__ = ["KEYS", "Settings", "SettingsError", "find_pyproject", "load_settings"]
+__all__ = ["KEYS", "Settings", "SettingsError", "check_codes", "find_pyproject", "load_settings"]

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,6 +35,22 @@ TABLE_ROWS = 40
 
 PLOT_SIZE_PX = (960, 540)
 PLOT_DPI = 120
+
+MAX_ROWS = 200_000
+"""Rows ``simulate`` prints at most; more must be thinned with ``--every``."""
+
+PLOT_POINTS = 4_000
+"""Points a plot is drawn from (evenly spaced, plus the warmup end, floor and stops)."""
+
+MAX_STEPS = 10**15
+"""Longest run (steps or epochs) simulated; the rates are computed only at the rows shown."""
+
+MAX_EVALUATIONS = 1_000_000
+"""Plateau schedules are stepped evaluation by evaluation up to here; a longer run is shown
+when its rate has settled by then (it then stays), and refused otherwise."""
+
+Picker = Callable[[int, Iterable[int]], list[int]]
+"""``pick(count, landmarks)``: the 0-based positions of a trajectory to compute."""
 
 
 class SimulationError(ValueError):
@@ -122,7 +138,12 @@ def _evaluations(plan: TrainingPlan, total: int | None) -> int | None:
 
 
 def _plateau(
-    plan: TrainingPlan, name: str, lr: float, kw: dict[str, Any], total: int | None
+    plan: TrainingPlan,
+    name: str,
+    lr: float,
+    kw: dict[str, Any],
+    total: int | None,
+    pick: Picker | None = None,
 ) -> Simulation:
     try:
         settings = PlateauSettings.for_schedule(name, kw)
@@ -135,19 +156,52 @@ def _plateau(
         while count < 100_000 and (rates[-1] > settings.min_lr or count < 2):
             count = 2 * count
             rates = worst_case(lr, settings, count)
-    rates = worst_case(lr, settings, count)
+    rates = _settled_plateau(lr, settings, count)
+    settle = next(i for i in range(len(rates)) if rates[i] == rates[-1])
+    positions = range(count) if pick is None else pick(count, [settle])
     return Simulation(
         unit="evaluation",
-        index=list(range(1, count + 1)),
-        series={"lr": rates[:count]},
+        index=[p + 1 for p in positions],
+        series={"lr": [rates[min(p, len(rates) - 1)] for p in positions]},
         floor=settings.min_lr,
         title=f"{name} worst case (metric never improves after evaluation 1), "
         f"factor={fmt(settings.factor)}, patience={settings.patience}",
     )
 
 
-def simulate_hf(result: ConfigResult, transformers_major: int = 4) -> Simulation:
-    """The per-step schedule of an HF-style config (or per evaluation for plateau ones)."""
+def _settled_plateau(lr: float, settings: PlateauSettings, count: int) -> list[float]:
+    """The worst-case rates of ``count`` evaluations, cut where the rate has settled (every
+    later evaluation has the last rate).
+
+    Raises:
+        SimulationError: more than ``MAX_EVALUATIONS`` evaluations before the rate settles.
+    """
+    if count <= MAX_EVALUATIONS:
+        return worst_case(lr, settings, count)[:count]
+    n = 1024
+    while True:
+        rates = worst_case(lr, settings, n)
+        last = rates[-1]
+        if not settings.greedy and last - max(last * settings.factor, settings.min_lr) <= (
+            settings.eps
+        ):
+            return rates
+        if n >= MAX_EVALUATIONS:
+            raise SimulationError(
+                f"{count} evaluations, and the rate is still changing after {MAX_EVALUATIONS} "
+                f"(the limit): pass --steps with fewer steps, or simulate a larger eval_steps"
+            )
+        n = min(4 * n, MAX_EVALUATIONS)
+
+
+def simulate_hf(
+    result: ConfigResult, transformers_major: int = 4, pick: Picker | None = None
+) -> Simulation:
+    """The per-step schedule of an HF-style config (or per evaluation for plateau ones).
+
+    With ``pick``, rates are computed only at the positions it chooses (given the warmup end,
+    the first step at the floor and the last step as landmarks); without, at every step.
+    """
     plan = result.plan
     if plan is None or plan.schedule is None:
         raise SimulationError("no schedule in this config")
@@ -159,35 +213,68 @@ def simulate_hf(result: ConfigResult, transformers_major: int = 4) -> Simulation
     total = result.steps.total if result.steps is not None else plan.schedule.total_steps
     spec = any_version_spec(name)
     if spec is not None and spec.metric_driven:
-        return _plateau(plan, name, lr, kw, total)
+        return _plateau(plan, name, lr, kw, total, pick)
     if total is None:
         reason = result.steps.source if result.steps is not None else "unknown"
         raise SimulationError(f"the total step count is {reason}")
+    if total > MAX_STEPS:
+        raise SimulationError(f"{total} steps: more than {MAX_STEPS} cannot be simulated")
     ws = _num(plan.schedule.warmup_steps or 0, "warmup_steps")
     ratio = _num(plan.schedule.warmup_ratio or 0, "warmup_ratio")
-    try:
-        warm = warmup_steps_for(total, ws, ratio, transformers_major)
+    floor = _floor(name, lr, kw)
+
+    def rates_at(steps: Any) -> list[float]:
         factors = factor(
             name,
-            range(total),
+            steps,
             warmup_steps=warm,
             total_steps=total,
             learning_rate=lr,
             kwargs=kw,
             transformers_major=transformers_major,
         )
+        return (lr * factors).tolist() if hasattr(factors, "tolist") else [lr * float(factors)]
+
+    try:
+        warm = warmup_steps_for(total, ws, ratio, transformers_major)
+        if pick is None:
+            positions: Sequence[int] = range(total)
+        else:
+            w = math.ceil(warm) if name != "constant" else 0
+            marks = [w - 1, w, total - 1, _first_at_floor(rates_at, w, total, floor)]
+            positions = pick(total, [m for m in marks if m is not None])
+        rates = rates_at(positions)
     except ScheduleError as err:
         raise SimulationError(str(err)) from None
-    rates = (lr * factors).tolist() if hasattr(factors, "tolist") else [lr * float(factors)]
     return Simulation(
         unit="step",
-        index=list(range(1, total + 1)),
+        index=[p + 1 for p in positions],
         series={"lr": rates},
-        floor=_floor(name, lr, kw),
+        floor=floor,
         warmup=warm if name != "constant" else 0,
         title=f"{name}, learning_rate={fmt(lr)}, {total} steps"
         + (f" ({result.steps.source})" if result.steps else ""),
     )
+
+
+def _first_at_floor(
+    rates_at: Callable[[Any], list[float]], start: int, total: int, floor: float | None
+) -> int | None:
+    """The first position from ``start`` at the floor, by bisection (the schedules decay
+    after warmup; for cyclic ones it is one position at the floor). None: never reached."""
+    if floor is None or not 0 <= start < total:
+        return None
+
+    def at_floor(position: int) -> bool:
+        return rates_at([position])[0] <= floor * (1 + 1e-9) + 1e-300
+
+    if not at_floor(total - 1):
+        return None
+    low, high = start - 1, total - 1  # at_floor(high); low is before the range
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if at_floor(middle) else (middle, high)
+    return high
 
 
 def _rates(plan: TrainingPlan) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -207,9 +294,13 @@ def _guarded(plan: TrainingPlan) -> TrainingPlan:
     return plan if preflight.error is not None else preflight.plan
 
 
-def simulate_flair(plan: TrainingPlan) -> Simulation:
+def simulate_flair(plan: TrainingPlan, pick: Picker | None = None) -> Simulation:
     """Worst-case plateau annealing per epoch: stock Flair and with LRGuardPlugin (after the
-    default policy's adjustments, e.g. the floor lowered to 0.1x the rate)."""
+    default policy's adjustments, e.g. the floor lowered to 0.1x the rate).
+
+    With ``pick``, only the epochs it chooses (given the stops and the first epoch at the
+    floor as landmarks); without, every epoch.
+    """
     if plan.annealing is None:
         raise SimulationError(
             "fine_tune uses a per-batch linear schedule; only train / train_custom plateau "
@@ -218,11 +309,17 @@ def simulate_flair(plan: TrainingPlan) -> Simulation:
     lrs, floors = _rates(plan)
     guard_lrs, guard_floors = _rates(_guarded(plan))
     epochs = plan.max_epochs or 100
+    if epochs > MAX_STEPS:
+        raise SimulationError(f"max_epochs={epochs}: more than {MAX_STEPS} cannot be simulated")
     stock = worst_case_trajectory(lrs, floors, plan.annealing, epochs, "flair")
     guard = worst_case_trajectory(guard_lrs, guard_floors, plan.annealing, epochs, "guard")
+    marks = [
+        e - 1 for e in (stock.stop_epoch, guard.stop_epoch, guard.floor_epoch) if e is not None
+    ]
+    positions = range(epochs) if pick is None else pick(epochs, marks)
     series = {
-        "lr_flair": [row[0] for row in stock.lrs] + [math.nan] * (epochs - len(stock.lrs)),
-        "lr_lrguard": [row[0] for row in guard.lrs] + [math.nan] * (epochs - len(guard.lrs)),
+        name: [t.lrs[p][0] if p < len(t.lrs) else math.nan for p in positions]
+        for name, t in (("lr_flair", stock), ("lr_lrguard", guard))
     }
     stops = {
         k: t.stop_epoch for k, t in (("lr_flair", stock), ("lr_lrguard", guard)) if t.stop_epoch
@@ -230,7 +327,7 @@ def simulate_flair(plan: TrainingPlan) -> Simulation:
     a = plan.annealing
     return Simulation(
         unit="epoch",
-        index=list(range(1, epochs + 1)),
+        index=[p + 1 for p in positions],
         series=series,
         floor=floors[0],
         stops=stops,
@@ -241,17 +338,53 @@ def simulate_flair(plan: TrainingPlan) -> Simulation:
     )
 
 
-def simulate_result(result: ConfigResult, transformers_major: int = 4) -> Simulation:
-    """Simulate a loaded config.
+def simulate_result(
+    result: ConfigResult, transformers_major: int = 4, pick: Picker | None = None
+) -> Simulation:
+    """Simulate a loaded config (at every step / epoch, or at the positions ``pick`` chooses).
 
     Raises:
-        SimulationError: unusable or skipped file, unknown step count, unsupported schedule.
+        SimulationError: unusable or skipped file, unknown step count, unsupported schedule,
+            a run or a row count beyond the limits.
     """
     if result.status != CHECKED or result.plan is None:
         raise SimulationError(f"{result.status}: {result.reason}")
     if result.kind == "flair":
-        return simulate_flair(result.plan)
-    return simulate_hf(result, transformers_major)
+        return simulate_flair(result.plan, pick)
+    return simulate_hf(result, transformers_major, pick)
+
+
+def row_picker(fmt: str, every: int | None, limit: int = MAX_ROWS) -> Picker:
+    """The rows ``simulate`` prints: every ``every``-th (default: all for csv/json, about
+    ``TABLE_ROWS`` for a table), the first and last, and the landmarks.
+
+    Raises (when called):
+        SimulationError: more than ``limit`` rows; the message says which ``--every`` fits.
+
+    Example:
+        >>> row_picker("csv", 250)(1000, [99, 100])
+        [0, 99, 100, 250, 500, 750, 999]
+    """
+
+    def pick(count: int, landmarks: Iterable[int]) -> list[int]:
+        step = every or (max(1, math.ceil(count / TABLE_ROWS)) if fmt == "table" else 1)
+        marks = {m for m in landmarks if 0 <= m < count} | {0, count - 1}
+        rows = -(-count // step) + len(marks)
+        if rows > limit:
+            need = math.ceil(count / (limit - len(marks) - 1))
+            raise SimulationError(
+                f"{rows} rows to print ({count} in all, --every {step}): more than the limit "
+                f"of {limit}; pass --every {need} or more, or use --format table"
+            )
+        return sorted(set(range(0, count, step)) | marks)
+
+    return pick
+
+
+def _plot_picker(count: int, landmarks: Iterable[int]) -> list[int]:
+    step = max(1, math.ceil(count / PLOT_POINTS))
+    marks = {m for m in landmarks if 0 <= m < count} | {0, count - 1}
+    return sorted(set(range(0, count, step)) | marks | {m + 1 for m in marks if m + 1 < count})
 
 
 # --------------------------------------------------------------------------- output
@@ -294,24 +427,32 @@ def render_csv(sim: Simulation, every: int | None = None) -> str:
     return buf.getvalue().rstrip("\n")
 
 
+def _json_number(value: float | None) -> float | str | None:
+    """JSON has no NaN or infinity: NaN (no value, e.g. after a stop) is null, infinities
+    are the strings ``"inf"`` / ``"-inf"``."""
+    if value is None or value != value:
+        return None
+    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+
+
 def render_json(sim: Simulation, every: int | None = None) -> str:
-    """JSON: ``{unit, title, floor, warmup, stops, rows: [{unit: n, series: lr, ...}]}``."""
+    """JSON: ``{unit, title, floor, warmup, stops, rows: [{unit: n, series: lr, ...}]}``.
+
+    Strictly valid JSON: NaN is written as null, infinities as ``"inf"`` / ``"-inf"``.
+    """
     rows = [
-        {
-            sim.unit: sim.index[i],
-            **{n: (None if v != v else v) for n, v in ((n, sim.series[n][i]) for n in sim.series)},
-        }
+        {sim.unit: sim.index[i], **{n: _json_number(sim.series[n][i]) for n in sim.series}}
         for i in sim.rows(every)
     ]
     doc = {
         "unit": sim.unit,
         "title": sim.title,
-        "floor": sim.floor,
-        "warmup": sim.warmup,
+        "floor": _json_number(sim.floor),
+        "warmup": _json_number(sim.warmup),
         "stops": sim.stops,
         "rows": rows,
     }
-    return json.dumps(doc, indent=1)
+    return json.dumps(doc, indent=1, allow_nan=False)
 
 
 def save_plot(sim: Simulation, path: Path) -> Path:
@@ -391,18 +532,25 @@ def simulate_file(
 ) -> int:
     """Simulate ``path``, print it in ``fmt`` to ``out``, optionally save a plot; exit code 0.
 
+    Rates are computed only at the rows printed (``row_picker``) and the points plotted
+    (``PLOT_POINTS``), so time and memory do not grow with the run length.
+
     Raises:
-        SimulationError: the config cannot be simulated.
+        SimulationError: the config cannot be simulated, or more than ``MAX_ROWS`` rows.
     """
     result = load_config(path, kind, steps)
-    sim = simulate_result(result, transformers_major)
+    sim = simulate_result(result, transformers_major, row_picker(fmt, every))
     if plot is not None:
-        save_plot(sim, plot)
-    print(_RENDERERS[fmt](sim, every), file=out)
+        save_plot(simulate_result(result, transformers_major, _plot_picker), plot)
+    print(_RENDERERS[fmt](sim, 1), file=out)
     return 0
 
 
 __all__ = [
+    "MAX_EVALUATIONS",
+    "MAX_ROWS",
+    "MAX_STEPS",
+    "PLOT_POINTS",
     "PLOT_SIZE_PX",
     "Simulation",
     "SimulationError",
@@ -410,6 +558,7 @@ __all__ = [
     "render_csv",
     "render_json",
     "render_table",
+    "row_picker",
     "simulate_file",
     "simulate_flair",
     "simulate_hf",

@@ -92,6 +92,7 @@ def _hf_plan(
         config_coerces_strings=view.coerces_strings,
         config_defaults=sorted(view.defaults),
         config_renames=view.renames,
+        config_duplicate_keys=doc.duplicates,
     )
     return plan, view, steps
 
@@ -107,7 +108,12 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         locations = {name: f"{prefix}{name}" for name in _flair_fields(view.plan)}
         plan = replace(view.plan, locations=locations, lines=_lines(doc, locations))
         invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
-        plan = _with_settings(plan, config_kind=kind, config_invalid=invalid)
+        plan = _with_settings(
+            plan,
+            config_kind=kind,
+            config_invalid=invalid,
+            config_duplicate_keys=doc.duplicates,
+        )
         return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)
     plan, hf, steps = _hf_plan(doc, kind, options)
     return ConfigResult(

@@ -8,6 +8,7 @@ number there); its key lines come from the same YAML composer when it can read t
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_BYTES = 5_000_000
 """Files above this size are not read (no training config is that large)."""
+
+MAX_DEPTH = 100
+"""Deeper nesting of mappings and lists is refused before parsing (configs use a few levels)."""
+
+MAX_VALUES = 100_000
+"""More values (keys, items, scalars; an alias counts as the values it repeats) are refused."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -37,12 +44,15 @@ class Document:
         data: the top-level mapping, values as the parser gave them.
         lines: key path (``a.b``, ``a[0]``) -> 1-based line of the key.
         syntax: ``"yaml"`` or ``"json"``.
+        duplicates: key path -> lines of every occurrence, for keys given more than once in
+            one mapping (the parser keeps the last; ``lines`` points there).
     """
 
     path: Path
     data: dict[str, Any]
     lines: dict[str, int] = field(default_factory=dict)
     syntax: str = "yaml"
+    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def line(self, key_path: str) -> int | None:
         """The line of ``key_path`` or of its closest parent that has one."""
@@ -56,28 +66,41 @@ class Document:
 
 
 def read_text(path: Path) -> str:
-    """The text of ``path``.
+    """The text of ``path`` (at most ``MAX_BYTES``).
 
     Raises:
-        UnusableConfig: missing, a folder, unreadable, too large, binary, not UTF-8.
+        UnusableConfig: missing, a dangling link, a folder or device, unreadable (permission
+            denied, name too long ...), too large, binary, not UTF-8.
     """
-    if not path.exists():
-        raise UnusableConfig("no such file")
-    if not path.is_file():
-        raise UnusableConfig("not a regular file")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnusableConfig(f"{size} bytes: too large for a config (limit {MAX_BYTES})")
-        raw = path.read_bytes()
+        info = path.stat()
+    except FileNotFoundError:
+        raise UnusableConfig(
+            "dangling symbolic link" if path.is_symlink() else "no such file"
+        ) from None
+    except (OSError, ValueError) as err:
+        raise UnusableConfig(f"cannot read: {_os_reason(err)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnusableConfig("not a regular file")
+    if info.st_size > MAX_BYTES:
+        raise UnusableConfig(f"{info.st_size} bytes: too large for a config (limit {MAX_BYTES})")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as err:
-        raise UnusableConfig(f"cannot read: {err.strerror or err}") from None
+        raise UnusableConfig(f"cannot read: {_os_reason(err)}") from None
+    if len(raw) > MAX_BYTES:
+        raise UnusableConfig(f"more than {MAX_BYTES} bytes: too large for a config")
     if b"\x00" in raw[:8192]:
         raise UnusableConfig("binary file (contains NUL bytes), not a YAML/JSON config")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise UnusableConfig(f"not UTF-8 text (byte {err.start}): not a YAML/JSON config") from None
+
+
+def _os_reason(err: Exception) -> str:
+    return (getattr(err, "strerror", None) or str(err)).rstrip(".")
 
 
 def _one_line(text: str) -> str:
@@ -96,13 +119,94 @@ def _yaml_error(err: yaml.YAMLError) -> UnusableConfig:
     return UnusableConfig(f"invalid YAML: {what}")
 
 
+def check_structure(text: str) -> None:
+    """Refuse YAML/JSON text nested or expanded beyond what a config needs, before parsing.
+
+    Walks libyaml's event stream (which needs no recursion) and counts nesting depth and
+    values, an alias counting as the values it repeats. Building the document instead would
+    crash the C composer on deep nesting and take minutes and gigabytes on an alias bomb.
+
+    Raises:
+        UnusableConfig: more than ``MAX_DEPTH`` levels or ``MAX_VALUES`` values; invalid YAML.
+
+    Example:
+        >>> check_structure("x: " + "[" * 500 + "]" * 500)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrguard.configs.reading.UnusableConfig: nested more than 100 levels deep (line 1): ...
+    """
+    loader = _Loader(text)
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
+    open_: list[tuple[str | None, int, int]] = []  # (anchor, values before it, height)
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            added, height = 0, 0
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_.append((event.anchor, count, 0))
+                added = 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, before, inner = open_.pop()
+                height = inner + 1
+                if anchor:
+                    sizes[anchor] = (count - before, height)
+            elif isinstance(event, yaml.ScalarEvent):
+                added = 1
+                if event.anchor:
+                    sizes[event.anchor] = (1, 0)
+            elif isinstance(event, yaml.AliasEvent):
+                added, height = sizes.get(event.anchor, (1, 0))
+            else:
+                continue
+            count += added
+            if open_ and height:  # the enclosing collection is at least this much higher
+                anchor, before, inner = open_[-1]
+                open_[-1] = (anchor, before, max(inner, height))
+            depth = len(open_) + (height if isinstance(event, yaml.AliasEvent) else 0)
+            if depth > MAX_DEPTH:
+                raise UnusableConfig(
+                    f"nested more than {MAX_DEPTH} levels deep (line {event.start_mark.line + 1})"
+                    ": not a training config"
+                )
+            if count > MAX_VALUES:
+                how = " (aliases repeat values)" if sizes else ""
+                raise UnusableConfig(
+                    f"more than {MAX_VALUES} values{how} (line {event.start_mark.line + 1}): "
+                    "not a training config"
+                )
+    except yaml.YAMLError as err:
+        raise _yaml_error(err) from None
+    finally:
+        loader.dispose()
+
+
+def _check_data(data: Any) -> None:
+    """``check_structure`` for data parsed without YAML (JSON): depth and value count."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise UnusableConfig(f"more than {MAX_VALUES} values: not a training config")
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise UnusableConfig(
+                    f"nested more than {MAX_DEPTH} levels deep: not a training config"
+                )
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
 def _key_text(node: yaml.Node) -> str:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.tag}>"
 
 
-def node_lines(root: yaml.Node) -> dict[str, int]:
-    """Key path -> 1-based line for every mapping key and list item under ``root``."""
+def _walk_keys(root: yaml.Node) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+    """Key path -> line of its last occurrence; key path -> every line of a repeated key."""
     lines: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     seen: set[int] = set()
     stack: list[tuple[str, yaml.Node]] = [("", root)]
     while stack:
@@ -111,29 +215,51 @@ def node_lines(root: yaml.Node) -> dict[str, int]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            here: dict[str, list[int]] = {}
             for key, value in node.value:
                 path = f"{prefix}.{_key_text(key)}" if prefix else _key_text(key)
-                lines.setdefault(path, key.start_mark.line + 1)
+                line = key.start_mark.line + 1
+                if _key_text(key) != "<<":  # YAML merge keys may repeat
+                    here.setdefault(path, []).append(line)
+                lines[path] = line  # the last occurrence is the value the parser keeps
                 stack.append((path, value))
+            repeated.update({p: found for p, found in here.items() if len(found) > 1})
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 path = f"{prefix}[{index}]"
                 lines.setdefault(path, item.start_mark.line + 1)
                 stack.append((path, item))
-    return lines
+    return lines, {p: tuple(found) for p, found in sorted(repeated.items())}
 
 
-def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse one YAML document (YAML 1.1, safe) and the lines of its keys.
+def node_lines(root: yaml.Node) -> dict[str, int]:
+    """Key path -> 1-based line for every mapping key and list item under ``root``.
 
-    Raises:
-        UnusableConfig: invalid YAML (the reason names the line), several documents.
+    A key given twice in one mapping has the line of its last occurrence (the value kept).
     """
+    return _walk_keys(root)[0]
+
+
+def duplicate_keys(root: yaml.Node) -> dict[str, tuple[int, ...]]:
+    """Key path -> lines of every occurrence, for keys given more than once in a mapping.
+
+    Example:
+        >>> duplicate_keys(yaml.compose("a: 1\\nb: 2\\na: 3\\n"))
+        {'a': (1, 3)}
+    """
+    return _walk_keys(root)[1]
+
+
+_NO_KEYS: tuple[dict[str, int], dict[str, tuple[int, ...]]] = ({}, {})
+
+
+def _parse_yaml(text: str) -> tuple[Any, tuple[dict[str, int], dict[str, tuple[int, ...]]]]:
+    check_structure(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}
+            return None, _NO_KEYS
         data = loader.construct_document(node)
     except yaml.YAMLError as err:
         raise _yaml_error(err) from None
@@ -141,15 +267,10 @@ def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
         raise UnusableConfig(f"YAML cannot be read: {_one_line(err)}") from None
     finally:
         loader.dispose()
-    return data, node_lines(node)
+    return data, _walk_keys(node)
 
 
-def parse_json(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse JSON; key lines come from the YAML composer when it accepts the text.
-
-    Raises:
-        UnusableConfig: invalid JSON (the reason names the line).
-    """
+def _parse_json(text: str) -> tuple[Any, tuple[dict[str, int], dict[str, tuple[int, ...]]]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -157,12 +278,40 @@ def parse_json(text: str) -> tuple[Any, dict[str, int]]:
             f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
         ) from None
     except RecursionError:
-        raise UnusableConfig("invalid JSON: nested too deeply") from None
+        raise UnusableConfig(
+            f"nested more than {MAX_DEPTH} levels deep: not a training config"
+        ) from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise UnusableConfig(f"JSON cannot be read: {_one_line(err)}") from None
+    _check_data(data)
     try:
+        check_structure(text)
         node = yaml.compose(text, Loader=_Loader)
-        lines = node_lines(node) if node is not None else {}
-    except (yaml.YAMLError, RecursionError):
-        lines = {}
+        keys = _walk_keys(node) if node is not None else _NO_KEYS
+    except (UnusableConfig, yaml.YAMLError, RecursionError):
+        keys = _NO_KEYS
+    return data, keys
+
+
+def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse one YAML document (YAML 1.1, safe) and the lines of its keys.
+
+    Raises:
+        UnusableConfig: invalid YAML (the reason names the line), several documents, nested
+            or expanded (aliases) beyond ``MAX_DEPTH`` / ``MAX_VALUES``.
+    """
+    data, (lines, _) = _parse_yaml(text)
+    return data, lines
+
+
+def parse_json(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse JSON; key lines come from the YAML composer when it accepts the text.
+
+    Raises:
+        UnusableConfig: invalid JSON (the reason names the line), nested beyond
+            ``MAX_DEPTH`` or more than ``MAX_VALUES`` values.
+    """
+    data, (lines, _) = _parse_json(text)
     return data, lines
 
 
@@ -186,8 +335,11 @@ def read_document(path: Path) -> Document:
     """
     text = read_text(path)
     syntax = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
-    data, lines = parse_json(text) if syntax == "json" else parse_yaml(text)
-    if data is None:  # an empty file: nothing to check (reported as skipped)
+    if not text.strip():  # an empty file: nothing to check (reported as skipped)
+        data, (lines, repeated) = None, _NO_KEYS
+    else:
+        data, (lines, repeated) = (_parse_json if syntax == "json" else _parse_yaml)(text)
+    if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = {list: "a list", str: "a string", int: "a number", float: "a number"}.get(
@@ -195,5 +347,9 @@ def read_document(path: Path) -> Document:
         )
         raise UnusableConfig(f"top level is {kind}, not a mapping of settings")
     return Document(
-        path=path, data={str(k): v for k, v in data.items()}, lines=lines, syntax=syntax
+        path=path,
+        data={str(k): v for k, v in data.items()},
+        lines=lines,
+        syntax=syntax,
+        duplicates=repeated,
     )

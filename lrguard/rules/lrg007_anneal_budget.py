@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from lrguard.annealing import worst_case_trajectory
@@ -15,19 +16,44 @@ from lrguard.rules._groups import group_numbers, usable_pair
 def full_anneals(lr: float, floor: float, factor: float) -> int | None:
     """How many times ``lr`` can be multiplied by ``factor`` and stay >= ``floor``.
 
+    The count ``k`` is the largest with ``lr * factor**k >= floor`` (up to a relative 1e-12,
+    so ``floor = lr * factor**k`` itself counts); it is estimated with logarithms and settled
+    by a bisection on that exact test, so any factor takes microseconds.
+
     Returns:
-        The count, or None when there is no floor (``floor <= 0``).
+        The count, or None when it is unbounded: no floor (``floor <= 0``), a factor >= 1 or
+        an infinite rate.
 
     Example:
         >>> full_anneals(0.1, 1e-4, 0.5)
         9
+        >>> full_anneals(0.1, 1e-4, 0.999999999)
+        6907755470
     """
     if floor <= 0:
         return None
-    count = 0
-    while lr * factor ** (count + 1) >= floor * (1 - 1e-12):
-        count += 1
-    return count
+    threshold = floor * (1 - 1e-12)
+
+    def fits(count: int) -> bool:
+        return lr * factor**count >= threshold
+
+    if factor >= 1 or lr == math.inf:
+        return None if fits(1) else 0
+    if not factor > 0 or not fits(1):
+        return 0
+    estimate = (math.log(threshold) - math.log(lr)) / math.log1p(factor - 1)
+    low = max(int(estimate) - 2, 1)  # fits(low) after the loop below; fits(high) never
+    while not fits(low):
+        low = max(low // 2, 1)
+        if low == 1:
+            break
+    high = low + 4
+    while fits(high):
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
 
 
 def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
