@@ -13,7 +13,14 @@ from lrguard.decide import Preflight, decide
 from lrguard.decision_log import DecisionLog, read_jsonl
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
-from lrguard.plan import AnnealingPlan, ParamGroupPlan, SchedulePlan, TrainingPlan
+from lrguard.plan import (
+    AnnealingPlan,
+    ConfigSource,
+    MetricPlan,
+    ParamGroupPlan,
+    SchedulePlan,
+    TrainingPlan,
+)
 from lrguard.rules import Rule, all_rules, check_plan, get_rule
 
 __version__ = "0.1.0"
@@ -32,11 +39,13 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "Action",
     "AnnealingPlan",
+    "ConfigSource",
     "Decision",
     "DecisionLog",
     "Finding",
     "GuardPolicy",
     "LRGuardError",
+    "MetricPlan",
     "ParamGroupPlan",
     "Preflight",
     "Rule",

@@ -112,7 +112,7 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     if line is not None and finding.line is None:
         update["line"] = line
     plan = result.plan
-    coerces = bool(plan is not None and plan.settings.get("config_coerces_strings"))
+    coerces = bool(plan is not None and plan.source and plan.source.coerces_strings)
     if finding.code == "LRG004" and coerces and finding.severity != Severity.INFO:
         tool = "axolotl" if result.kind == "axolotl" else "LLaMA-Factory"
         update["severity"] = Severity.INFO
@@ -120,7 +120,7 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
             f"{finding.message} {tool} converts it itself; other YAML 1.1 readers "
             "(yaml.safe_load, TrainingArguments(**cfg)) get a string."
         )
-    renames = plan.settings.get("config_renames") if plan is not None else None
+    renames = plan.source.renames if plan is not None and plan.source else None
     if renames and finding.fix:
         fix = finding.fix
         for name, key in renames.items():

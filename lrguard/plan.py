@@ -69,15 +69,58 @@ class SchedulePlan:
         name: schedule name as given, e.g. 'cosine_with_min_lr'.
         kwargs: ``lr_scheduler_kwargs`` as given.
         warmup_steps: warmup steps as given.
-        warmup_ratio: warmup as a fraction of total steps, as given.
+        warmup_ratio: warmup as a fraction of total steps, as given; None when the arguments
+            have no such field (transformers 5.x).
         total_steps: optimizer steps, when known.
     """
 
     name: Any
     kwargs: Any = field(default_factory=dict)
     warmup_steps: Any = 0
-    warmup_ratio: Any = 0.0
+    warmup_ratio: Any = None
     total_steps: int | None = None
+
+
+@dataclass(kw_only=True)
+class MetricPlan:
+    """How a Hugging Face run judges its evaluations (as given, defaults filled in).
+
+    Attributes:
+        name: ``metric_for_best_model`` (``loss`` when a plateau schedule or
+            ``load_best_model_at_end`` needs one and none is given, as transformers does).
+        greater_is_better: whether a higher metric is better.
+        load_best_model_at_end: ``load_best_model_at_end``.
+    """
+
+    name: Any = None
+    greater_is_better: Any = None
+    load_best_model_at_end: Any = False
+
+
+@dataclass(kw_only=True)
+class ConfigSource:
+    """How ``lrguard check`` read a config file into the plan (None for live runs).
+
+    Attributes:
+        kind: the config kind ('hf', 'llamafactory', 'axolotl', 'flair').
+        steps_source: how the total step count was found, or why it is unknown.
+        stray_keys: scheduler keywords written at the top level, with their values.
+        coerces_strings: the tool reading this kind of config turns string numbers into
+            numbers itself (no LRG004 there).
+        defaults: fields not in the file, taken at the tool's default.
+        renames: plan field -> the name the tool uses for it.
+        invalid: settings that cannot be used, as ``{field, value, problem, fix, location}``.
+        duplicate_keys: key path -> the lines of a key given more than once.
+    """
+
+    kind: str = ""
+    steps_source: str | None = None
+    stray_keys: dict[str, Any] = field(default_factory=dict)
+    coerces_strings: bool = False
+    defaults: list[str] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    duplicate_keys: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)
@@ -95,7 +138,13 @@ class TrainingPlan:
         schedule: a step-based schedule, when the run uses one.
         max_epochs / max_steps: the run's length, when known.
         evaluation / early_stopping: those settings as given.
-        settings: other raw settings rules may read, by field name.
+        entry: the Flair ``ModelTrainer`` method (``train``, ``fine_tune``, ``train_custom``).
+        learning_rate: the Hugging Face peak learning rate as given (Flair's rates are in
+            ``param_groups``).
+        min_learning_rate: Flair's ``min_learning_rate`` as given (a float or a list).
+        annealing_given: Flair's annealing settings as given, before validation.
+        metric: how a Hugging Face run judges evaluations.
+        source: how ``lrguard check`` read the config (None for live runs).
         locations: field name -> config key path, for messages.
         lines: field name -> line in the config file.
 
@@ -117,7 +166,12 @@ class TrainingPlan:
     max_steps: int | None = None
     evaluation: dict[str, Any] = field(default_factory=dict)
     early_stopping: dict[str, Any] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
+    entry: str | None = None
+    learning_rate: Any = None
+    min_learning_rate: Any = None
+    annealing_given: dict[str, Any] | None = None
+    metric: MetricPlan = field(default_factory=MetricPlan)
+    source: ConfigSource | None = None
     locations: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 

@@ -207,7 +207,7 @@ def simulate_hf(
         raise SimulationError("no schedule in this config")
     if result.schedule_unsupported:
         raise SimulationError(f"cannot simulate: {result.schedule_unsupported}")
-    lr = _num(plan.settings.get("learning_rate"), "learning_rate", positive=True)
+    lr = _num(plan.learning_rate, "learning_rate", positive=True)
     name = str(plan.schedule.name)
     kw = _kwargs(plan.schedule.kwargs)
     total = result.steps.total if result.steps is not None else plan.schedule.total_steps

@@ -122,7 +122,7 @@ def flair_plan(
             framework_version=framework_version,
             param_groups=groups,
             max_epochs=_int_or_none(args.get("max_epochs")),
-            settings={"entry": entry},
+            entry=entry,
         )
     args = {**FLAIR_TRAIN_DEFAULTS, **kwargs}
     stock_annealing = entry == "train" and bool(args["attach_default_scheduler"])
@@ -149,7 +149,9 @@ def flair_plan(
         stops_at_min_lr=stock_annealing,
         guarded=guarded,
         max_epochs=_int_or_none(args.get("max_epochs")),
-        settings={"entry": entry, "min_learning_rate": min_lr, "annealing": raw_annealing},
+        entry=entry,
+        min_learning_rate=min_lr,
+        annealing_given=raw_annealing,
     )
 
 

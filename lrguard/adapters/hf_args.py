@@ -5,8 +5,8 @@ file or hand-written YAML. Values stay as given (``"1e-5"`` stays a string, a JS
 ``lr_scheduler_kwargs`` stays a string) so the rules can report them; defaults are those of
 ``TrainingArguments`` in transformers 4.57 / 5.x.
 
-The plan keeps every Hugging Face field under its own name: ``plan.settings`` (learning
-rate, metric settings), ``plan.schedule`` (type, kwargs, warmup, total steps),
+The plan keeps every Hugging Face field under its own name: ``plan.learning_rate``,
+``plan.metric`` (best-model metric), ``plan.schedule`` (type, kwargs, warmup, total steps),
 ``plan.evaluation`` (eval cadence) and ``plan.early_stopping`` (``EarlyStoppingCallback``).
 ``hf_changes`` turns an adjusted plan back into the fields to set.
 """
@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 from lrguard.numbers import parse_number
-from lrguard.plan import SchedulePlan, TrainingPlan
+from lrguard.plan import MetricPlan, SchedulePlan, TrainingPlan
 from lrguard.schedules.table import is_metric_driven
 
 HF_DEFAULTS: dict[str, Any] = {
@@ -81,7 +81,7 @@ def plan_from_hf_args(
         >>> plan = plan_from_hf_args({"learning_rate": "1e-5",
         ...     "lr_scheduler_type": "cosine_with_min_lr",
         ...     "lr_scheduler_kwargs": {"min_lr": 1e-4}}, 100)
-        >>> plan.settings["learning_rate"], plan.schedule.total_steps
+        >>> plan.learning_rate, plan.schedule.total_steps
         ('1e-5', 100)
     """
     raw = {k: _plain(v) for k, v in args.items()}
@@ -114,17 +114,6 @@ def plan_from_hf_args(
             "patience": raw["early_stopping_patience"],
             "threshold": raw.get("early_stopping_threshold", 0.0),
         }
-    settings = {
-        "learning_rate": get("learning_rate"),
-        "lr_scheduler_type": name,
-        "metric_for_best_model": metric,
-        "greater_is_better": greater,
-        "load_best_model_at_end": get("load_best_model_at_end"),
-        "num_train_epochs": get("num_train_epochs"),
-        "max_steps": get("max_steps"),
-    }
-    if "warmup_ratio" in raw:
-        settings["warmup_ratio"] = raw["warmup_ratio"]
     return TrainingPlan(
         framework="hf",
         framework_version=transformers_version,
@@ -132,7 +121,7 @@ def plan_from_hf_args(
             name=name,
             kwargs=get("lr_scheduler_kwargs"),
             warmup_steps=get("warmup_steps"),
-            warmup_ratio=get("warmup_ratio"),
+            warmup_ratio=raw.get("warmup_ratio"),  # None: no such field (5.x)
             total_steps=total,
         ),
         max_epochs=int(epochs)
@@ -145,7 +134,12 @@ def plan_from_hf_args(
             "steps_per_epoch": raw.get("steps_per_epoch"),
         },
         early_stopping=early,
-        settings=settings,
+        learning_rate=get("learning_rate"),
+        metric=MetricPlan(
+            name=metric,
+            greater_is_better=greater,
+            load_best_model_at_end=get("load_best_model_at_end"),
+        ),
         locations=dict(locations or {}),
         lines=dict(lines or {}),
     )
@@ -153,7 +147,7 @@ def plan_from_hf_args(
 
 def is_hf_plan(plan: TrainingPlan) -> bool:
     """True for plans made by ``plan_from_hf_args``."""
-    return plan.schedule is not None and "lr_scheduler_type" in plan.settings
+    return plan.framework == "hf" and plan.schedule is not None
 
 
 def hf_changes(before: TrainingPlan, after: TrainingPlan) -> dict[str, Any]:
@@ -161,19 +155,16 @@ def hf_changes(before: TrainingPlan, after: TrainingPlan) -> dict[str, Any]:
 
     Example:
         >>> a = plan_from_hf_args({"learning_rate": "1e-5"})
-        >>> b = a.clone(); b.settings["learning_rate"] = 1e-5
+        >>> b = a.clone(); b.learning_rate = 1e-5
         >>> hf_changes(a, b)
         {'learning_rate': 1e-05}
     """
     pairs = {
-        "learning_rate": (
-            before.settings.get("learning_rate"),
-            after.settings.get("learning_rate"),
-        ),
+        "learning_rate": (before.learning_rate, after.learning_rate),
         "lr_scheduler_kwargs": (before.schedule.kwargs, after.schedule.kwargs),
         "warmup_steps": (before.schedule.warmup_steps, after.schedule.warmup_steps),
     }
-    if "warmup_ratio" in after.settings:
+    if after.schedule.warmup_ratio is not None:
         pairs["warmup_ratio"] = (before.schedule.warmup_ratio, after.schedule.warmup_ratio)
     out = {}
     for field, (old, new) in pairs.items():

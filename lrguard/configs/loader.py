@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from lrguard.configs.flair_view import flair_view
 from lrguard.configs.hf_view import HfView, axolotl_view, hf_view, llamafactory_view
 from lrguard.configs.kinds import KINDS, Detection, detect_kind
 from lrguard.configs.reading import Document, UnusableConfig, read_document
 from lrguard.configs.steps import StepCount, StepOptions, count_steps
-from lrguard.plan import TrainingPlan
+from lrguard.plan import ConfigSource, TrainingPlan
 
 CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
 
@@ -65,10 +64,6 @@ def _lines(doc: Document, locations: dict[str, str]) -> dict[str, int]:
     return lines
 
 
-def _with_settings(plan: TrainingPlan, **settings: Any) -> TrainingPlan:
-    return replace(plan, settings={**plan.settings, **settings})
-
-
 def _hf_plan(
     doc: Document, kind: str, options: StepOptions
 ) -> tuple[TrainingPlan, HfView, StepCount]:
@@ -84,15 +79,14 @@ def _hf_plan(
         lines=_lines(doc, locations),
     )
     stray = {k: doc.data[k] for k in view.stray_keys}
-    plan = _with_settings(
-        plan,
-        config_kind=kind,
-        config_stray_keys=stray,
-        config_steps_source=steps.source,
-        config_coerces_strings=view.coerces_strings,
-        config_defaults=sorted(view.defaults),
-        config_renames=view.renames,
-        config_duplicate_keys=doc.duplicates,
+    plan.source = ConfigSource(
+        kind=kind,
+        stray_keys=stray,
+        steps_source=steps.source,
+        coerces_strings=view.coerces_strings,
+        defaults=sorted(view.defaults),
+        renames=view.renames,
+        duplicate_keys=doc.duplicates,
     )
     return plan, view, steps
 
@@ -108,12 +102,7 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         locations = {name: f"{prefix}{name}" for name in _flair_fields(view.plan)}
         plan = replace(view.plan, locations=locations, lines=_lines(doc, locations))
         invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
-        plan = _with_settings(
-            plan,
-            config_kind=kind,
-            config_invalid=invalid,
-            config_duplicate_keys=doc.duplicates,
-        )
+        plan.source = ConfigSource(kind=kind, invalid=invalid, duplicate_keys=doc.duplicates)
         return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)
     plan, hf, steps = _hf_plan(doc, kind, options)
     return ConfigResult(

@@ -128,7 +128,7 @@ def hf_view(plan: TrainingPlan) -> HFView | None:
     if spec is None and not plan.framework_version:  # version unknown: any version's
         spec = any_version_spec(name)
     kwargs, _ = read_kwargs(schedule.kwargs)
-    lr = parse_number(plan.settings.get("learning_rate"))
+    lr = parse_number(plan.learning_rate)
     return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
 
 

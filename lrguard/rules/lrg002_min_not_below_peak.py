@@ -92,11 +92,11 @@ def fix_min_not_below_peak(
     if policy.adjust_strategy == "raise_lr" and view is not None and not relative:
         min_lr = view.kw(key).value if view.kw(key) is not None else view.peak
         new_plan = plan.clone()
-        new_plan.settings["learning_rate"] = tidy(min_lr / policy.min_lr_ratio)
+        new_plan.learning_rate = tidy(min_lr / policy.min_lr_ratio)
         return Adjustment(
             new_plan,
-            {"learning_rate": plan.settings.get("learning_rate")},
-            {"learning_rate": new_plan.settings["learning_rate"]},
+            {"learning_rate": plan.learning_rate},
+            {"learning_rate": new_plan.learning_rate},
         )
     return lower_floor(plan, finding_, policy.min_lr_ratio)
 

@@ -31,7 +31,7 @@ def _hf_string_numbers(plan: TrainingPlan) -> Iterator[tuple[str, ParsedNumber]]
         return
     pairs = [("learning_rate", view.lr)]
     pairs.append(("warmup_steps", parse_number(plan.schedule.warmup_steps)))
-    if "warmup_ratio" in plan.settings:
+    if plan.schedule.warmup_ratio is not None:
         pairs.append(("warmup_ratio", parse_number(plan.schedule.warmup_ratio)))
     for key, value in (view.kwargs or {}).items():
         pairs.append((kw_field(key), parse_number(value)))
@@ -69,9 +69,9 @@ def fix_string_all(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -
         return Adjustment(set_kwarg(plan, key, number), {field: raw}, {field: number})
     new_plan = plan.clone()
     if field == "learning_rate":
-        raw = plan.settings.get(field)
+        raw = plan.learning_rate
         number = as_number(parse_number(raw))
-        new_plan.settings[field] = number
+        new_plan.learning_rate = number
     else:  # warmup_steps / warmup_ratio
         raw = getattr(plan.schedule, field)
         number = as_number(parse_number(raw))

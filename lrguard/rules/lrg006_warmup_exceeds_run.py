@@ -38,7 +38,7 @@ def fitting_ratio(total: int) -> float:
 
 def _from_ratio(plan: TrainingPlan) -> bool:
     steps = parse_number(plan.schedule.warmup_steps).value or 0.0
-    return steps == 0 and "warmup_ratio" in plan.settings
+    return steps == 0 and plan.schedule.warmup_ratio is not None
 
 
 def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:

@@ -11,7 +11,7 @@ from lrguard.rules import Rule, register
 
 def check_list_length(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG008: list min_learning_rate whose length differs from the number of groups."""
-    raw = plan.settings.get("min_learning_rate")
+    raw = plan.min_learning_rate
     if not isinstance(raw, list | tuple) or len(raw) == len(plan.param_groups):
         return
     groups = [g.label for g in plan.param_groups]

@@ -18,7 +18,7 @@ CODE = "LRG014"
 
 
 def _expected(plan: TrainingPlan) -> str | None:
-    greater = plan.settings.get("greater_is_better")
+    greater = plan.metric.greater_is_better
     if isinstance(greater, str):
         greater = {"true": True, "false": False}.get(greater.strip().lower())
     return None if not isinstance(greater, bool) else ("max" if greater else "min")
@@ -35,7 +35,7 @@ def check_mode(plan: TrainingPlan) -> Iterator[Finding]:
         return
     name = label(plan, kw_field("mode"))
     shown = f"{name}={fmt(mode)}" + ("" if "mode" in view.kwargs else " (the default)")
-    metric = plan.settings.get("metric_for_best_model")
+    metric = plan.metric.name
     direction = "drops while the model improves" if mode == "min" else "drops while it worsens"
     yield finding(
         plan,

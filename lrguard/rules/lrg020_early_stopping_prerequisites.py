@@ -15,7 +15,7 @@ def check_prerequisites(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG020: EarlyStoppingCallback without metric_for_best_model or without evaluation."""
     if hf_view(plan) is None or not plan.early_stopping:
         return
-    if plan.settings.get("metric_for_best_model") is None:
+    if plan.metric.name is None:
         name = label(plan, "metric_for_best_model")
         yield finding(
             plan,

@@ -12,7 +12,7 @@ from lrguard.rules import Rule, register
 
 def check_steps_unknown(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG030: absolute warmup steps that cannot be compared with an unknown run length."""
-    source = plan.settings.get("config_steps_source")
+    source = plan.source.steps_source if plan.source else None
     if not source or plan.schedule is None or plan.schedule.total_steps is not None:
         return
     warmup = parse_number(plan.schedule.warmup_steps)

@@ -23,7 +23,7 @@ def _stray_fix(kind: str, key: str, value: object, plan: TrainingPlan) -> str:
     nested = f"Move it under lr_scheduler_kwargs: {{{key}: {fmt(value)}}}"
     if kind != "axolotl":
         return nested + " (with a schedule that takes it, e.g. cosine_with_min_lr)."
-    raw_lr = plan.param_groups[0].lr if plan.param_groups else plan.settings.get("learning_rate")
+    raw_lr = plan.param_groups[0].lr if plan.param_groups else plan.learning_rate
     lr = parse_number(raw_lr).value
     floor = parse_number(value).value
     if key in ("eta_min", "min_lr", "min_learning_rate") and lr and floor is not None:
@@ -38,8 +38,9 @@ def _stray_fix(kind: str, key: str, value: object, plan: TrainingPlan) -> str:
 
 def check_stray_scheduler_keys(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG031: a scheduler keyword (min_lr, eta_min, lr_end ...) at the top level of a config."""
-    kind = str(plan.settings.get("config_kind", ""))
-    stray = plan.settings.get("config_stray_keys") or {}
+    if plan.source is None:
+        return
+    kind, stray = plan.source.kind, plan.source.stray_keys
     for key, value in stray.items():
         yield Finding(
             code="LRG031",

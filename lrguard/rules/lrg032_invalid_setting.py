@@ -19,7 +19,7 @@ from lrguard.rules._hf import kwarg_domain_findings
 def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG032: a setting whose value cannot be used (not a number, out of range, wrong type)."""
     yield from kwarg_domain_findings(plan, "LRG032", floors=False)
-    for item in plan.settings.get("config_invalid") or []:
+    for item in plan.source.invalid if plan.source else []:
         value = item.get("value")
         yield Finding(
             code="LRG032",

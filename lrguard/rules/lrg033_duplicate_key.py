@@ -1,6 +1,6 @@
 """LRG033 duplicate-key: a key given twice in one mapping of a config file.
 
-Reads ``config_duplicate_keys`` (key path -> lines), recorded in ``plan.settings`` by the
+Reads ``plan.source.duplicate_keys`` (key path -> lines), recorded by the
 config reader; silent for plans built by the integrations.
 """
 
@@ -16,7 +16,7 @@ from lrguard.safe_text import shorten
 
 def check_duplicate_keys(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG033: every key that occurs more than once in the same mapping."""
-    duplicates = plan.settings.get("config_duplicate_keys") or {}
+    duplicates = plan.source.duplicate_keys if plan.source else {}
     for key, lines in duplicates.items():
         name = shorten(str(key))
         earlier = ", ".join(str(n) for n in lines[:-1])

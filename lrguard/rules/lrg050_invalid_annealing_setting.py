@@ -13,7 +13,7 @@ from lrguard.rules import Rule, register
 
 def check_annealing_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG050: anneal_factor outside (0, 1), negative or non-integer patience."""
-    raw = plan.settings.get("annealing")
+    raw = plan.annealing_given
     if not isinstance(raw, dict):
         return
     for field, value, wanted in annealing_problems(raw):

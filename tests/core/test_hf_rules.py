@@ -222,7 +222,7 @@ def test_locations_and_lines_come_from_the_config():
 
 def test_raw_values_stay_raw():
     plan = plan_from_hf_args({"learning_rate": "1e-5", "lr_scheduler_kwargs": '{"a": 1}'})
-    assert plan.settings["learning_rate"] == "1e-5"
+    assert plan.learning_rate == "1e-5"
     assert plan.schedule.kwargs == '{"a": 1}'
 
 
