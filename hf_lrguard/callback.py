@@ -51,8 +51,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     * ``on_train_begin`` (also for ``trainer.add_callback``): checks what needs the step
       count (warmup, WSD phases), moves fixes into the already built schedule, then reads
       back the optimizer's rates and the built schedule: only a fix found there is logged as
-      ``adjusted``; one the run does not use is logged as a warning saying why (raised under
-      ``on_violation='error'``).
+      ``adjusted``; one the run does not use is logged as a warning saying why.
     * ``on_evaluate``: for ``reduce_lr_on_plateau`` / ``greedy``, records when the rate
       reaches its floor and, with ``stop_at_floor=True``, stops once patience is exhausted
       there.
@@ -61,8 +60,8 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     Every decision is logged once (world process zero) through ``logging``, appended to
     ``output_dir/lrguard.jsonl`` and to ``state.log_history``, and passed to the run's trackers
     (``report_to``) through ``on_log``; a run resumed from a checkpoint continues the log
-    without repeating it. ``on_violation='error'`` raises ``LRGuardError``
-    before any optimizer step.
+    without repeating it. ``on_violation='error'`` raises ``LRGuardError`` before any
+    optimizer step, and before anything is adjusted.
 
     A callback added with ``add_callback`` only runs from ``on_train_begin``: settings that
     make transformers fail while building the schedule (unknown kwargs, a missing
