@@ -12,7 +12,8 @@ evaluates them. Metric-driven schedules (``reduce_lr_on_plateau``, ``greedy``) h
 form in the step: see ``lrguard.schedules.plateau``.
 
 numpy is optional: with it, ``steps`` may be an array (vectorized, ~1e6 steps in
-milliseconds); without it, pass ints. The core never requires numpy.
+milliseconds); without it, pass ints. The core never requires numpy, and imports it only
+when many steps are evaluated at once (``lrguard check`` starts without it).
 
 Example:
     >>> round(float(cosine(_Scalar, 50.0, warmup_steps=10, total_steps=90)), 6)
@@ -25,10 +26,19 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-try:  # optional: vectorized schedules
-    import numpy as _np
-except ModuleNotFoundError:  # pragma: no cover - exercised only without numpy
-    _np = None
+_np: Any = None
+
+
+def _numpy() -> Any:
+    """numpy, imported on first use; None when it is not installed."""
+    global _np
+    if _np is None:
+        try:
+            import numpy
+        except ModuleNotFoundError:  # pragma: no cover - exercised only without numpy
+            return None
+        _np = numpy
+    return _np
 
 
 class ScheduleError(ValueError):
@@ -75,9 +85,10 @@ class _Numpy:
 def _backend(steps: Any) -> tuple[Any, Any]:
     if isinstance(steps, int | float) and not isinstance(steps, bool):
         return _Scalar, float(steps)
-    if _np is None:
+    np = _numpy()
+    if np is None:
         raise ScheduleError("numpy is needed to evaluate many steps at once; pass one int")
-    return _Numpy, _np.asarray(steps, dtype=_np.float64)
+    return _Numpy, np.asarray(steps, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- warmup
@@ -298,7 +309,7 @@ def evaluate(
     Raises:
         ScheduleError: the kwargs do not fit the formula (the message names them).
     """
-    if isinstance(steps, range) and _np is not None:
+    if isinstance(steps, range) and _numpy() is not None:
         steps = _np.arange(steps.start, steps.stop, steps.step, dtype=_np.float64)
     elif isinstance(steps, Sequence):
         steps = list(steps)
