@@ -131,6 +131,13 @@ def _progress(s: Any, warmup_steps: float, total_steps: float) -> Any:
     return (s - warmup_steps) / max(1.0, total_steps - warmup_steps)
 
 
+def _cosine_to(xp: Any, progress: Any, num_cycles: float, rate: float = 0.0) -> Any:
+    """Cosine decay from 1 to ``rate`` (``num_cycles`` 0.5: one half wave), never below 0:
+    the decay of ``cosine`` (rate 0) and of both ``*_with_min_lr`` schedules."""
+    wave = 0.5 * (1.0 + xp.cos(math.pi * float(num_cycles) * 2.0 * progress))
+    return xp.maximum(0.0, wave * (1.0 - rate) + rate)
+
+
 # --------------------------------------------------------------------------- schedules
 
 
@@ -144,8 +151,7 @@ def cosine(
     xp: Any, s: Any, *, warmup_steps: float, total_steps: float, num_cycles: float = 0.5
 ) -> Any:
     """``cosine``: warmup, then cosine decay (``num_cycles`` waves, 0.5: to 0)."""
-    p = _progress(s, warmup_steps, total_steps)
-    decay = xp.maximum(0.0, 0.5 * (1.0 + xp.cos(math.pi * float(num_cycles) * 2.0 * p)))
+    decay = _cosine_to(xp, _progress(s, warmup_steps, total_steps), num_cycles)
     return xp.where(s < warmup_steps, warmup(xp, s, warmup_steps), decay)
 
 
@@ -227,9 +233,7 @@ def cosine_with_min_lr(
 ) -> Any:
     """``cosine_with_min_lr``: warmup, then cosine decay to ``min_lr`` (or ``min_lr_rate``)."""
     rate = _min_lr_rate(learning_rate, min_lr, min_lr_rate)
-    p = _progress(s, warmup_steps, total_steps)
-    wave = 0.5 * (1.0 + xp.cos(math.pi * float(num_cycles) * 2.0 * p))
-    decay = xp.maximum(0, wave * (1 - rate) + rate)
+    decay = _cosine_to(xp, _progress(s, warmup_steps, total_steps), num_cycles, rate)
     return xp.where(s < warmup_steps, warmup(xp, s, warmup_steps), decay)
 
 
@@ -251,13 +255,12 @@ def cosine_warmup_with_min_lr(
         up = warmup(xp, s, warmup_steps, shift=1.0)
     else:
         up = warmup(xp, s, warmup_steps, start=float(warmup_lr_rate), span_offset=-1.0)
-    p = (s - warmup_steps + 1.0) / max(1.0, total_steps - warmup_steps)
-    wave = 0.5 * (1.0 + xp.cos(math.pi * num_cycles * 2.0 * p))
-    decay = xp.maximum(0, wave * (1 - rate) + rate)
+    decay = _cosine_to(xp, _progress(s + 1.0, warmup_steps, total_steps), num_cycles, rate)
     return xp.where(s < warmup_steps, up, decay)
 
 
-_DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
+SHAPES = ("linear", "cosine", "1-sqrt")
+"""Warmup and decay shapes of ``warmup_stable_decay`` (``warmup_type`` / ``decay_type``)."""
 
 
 def warmup_stable_decay(
@@ -278,7 +281,7 @@ def warmup_stable_decay(
     if total_steps is None and num_stable_steps is None:
         raise ScheduleError("warmup_stable_decay needs the total steps or num_stable_steps")
     for name, value in (("warmup_type", warmup_type), ("decay_type", decay_type)):
-        if value not in _DECAY_SHAPES:
+        if value not in SHAPES:
             raise ScheduleError(f"unknown {name} {value!r}; use linear, cosine or 1-sqrt")
     if num_stable_steps is None:
         num_stable_steps = float(total_steps or 0) - warmup_steps - num_decay_steps
@@ -320,4 +323,4 @@ def evaluate(
         raise ScheduleError(f"lr_scheduler_kwargs {sorted(kwargs)} for {name}: {err}") from None
 
 
-__all__ = ["ScheduleError", "evaluate", "warmup"]
+__all__ = ["SHAPES", "ScheduleError", "evaluate", "warmup"]

@@ -39,7 +39,7 @@ from lrguard.schedules.closed_form import ScheduleError
 RESERVED = ("optimizer", "num_warmup_steps", "num_training_steps")
 """Arguments ``get_scheduler`` passes itself: never valid in ``lr_scheduler_kwargs``."""
 
-SHAPES = ("linear", "cosine", "1-sqrt")
+SHAPES = cf.SHAPES
 
 
 class _Required:
