@@ -6,7 +6,11 @@ Example:
     'adjust'
 """
 
-from flair_lrguard.check import check_args, check_train_args
-from flair_lrguard.plugin import AnnealingSettings, LRGuardPlugin
+from lrguard.extras import require
+
+require("flair", "flair", "flair_lrguard")
+
+from flair_lrguard.check import check_args, check_train_args  # noqa: E402 (after the check above)
+from flair_lrguard.plugin import AnnealingSettings, LRGuardPlugin  # noqa: E402 (after the check above)
 
 __all__ = ["AnnealingSettings", "LRGuardPlugin", "check_args", "check_train_args"]

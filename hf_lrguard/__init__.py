@@ -6,7 +6,11 @@ Example:
     'adjust'
 """
 
-from hf_lrguard._args import check_args, check_training_args
-from hf_lrguard.callback import LRGuardCallback
+from lrguard.extras import require
+
+require("transformers", "hf", "hf_lrguard")
+
+from hf_lrguard._args import check_args, check_training_args  # noqa: E402 (after the check above)
+from hf_lrguard.callback import LRGuardCallback  # noqa: E402 (after the check above)
 
 __all__ = ["LRGuardCallback", "check_args", "check_training_args"]

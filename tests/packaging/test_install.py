@@ -1,0 +1,96 @@
+"""What a CI user installs: the wheel alone (no torch, no frameworks), and the pre-commit hook.
+
+Both build real environments (pip from the package index, as ``make test`` itself does), so
+they are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = (
+    "learning_rate: 1.0e-5\nlr_scheduler_type: cosine_with_min_lr\n"
+    "lr_scheduler_kwargs:\n  min_lr: 1.0e-4\n"
+)
+
+pytestmark = pytest.mark.slow
+
+
+def run(*cmd: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    built = run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-q",
+        "-w",
+        out,
+        ROOT,
+    )
+    assert built.returncode == 0, built.stderr
+    (path,) = out.glob("lrguard-*.whl")
+    return path
+
+
+def test_wheel_ships_the_license_and_type_markers(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    for package in ("lrguard", "flair_lrguard", "hf_lrguard"):
+        assert f"{package}/py.typed" in names
+    assert any(n.endswith("LICENSE") for n in names)
+
+
+def test_core_only_install_checks_configs_without_torch(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    pip = run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel)
+    assert pip.returncode == 0, pip.stderr
+    python = venv / "bin" / "python"
+    missing = run(python, "-c", "import importlib.util as u; print(u.find_spec('torch'))")
+    assert missing.stdout.strip() == "None"  # a clean environment: no torch at all
+    config = tmp_path / "train.yaml"
+    config.write_text(BAD)
+    check = run(venv / "bin" / "lrguard", "check", config)
+    assert check.returncode == 1 and "LRG002 [error]" in check.stdout, check.stdout
+    assert run(venv / "bin" / "lrguard", "--version").stdout.startswith("lrguard ")
+    hf = run(python, "-c", "import hf_lrguard")
+    assert hf.returncode == 1
+    assert hf.stderr.strip().splitlines()[-1] == (
+        "ModuleNotFoundError: hf_lrguard needs transformers: pip install 'lrguard[hf]'"
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_pre_commit_hook_runs_from_this_repository(tmp_path):
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    if not pre_commit.exists():
+        pytest.skip("pre-commit not installed")
+    repo = tmp_path / "project"
+    repo.mkdir()
+    (repo / "train.yaml").write_text(BAD)
+    for cmd in (("git", "init", "-q"), ("git", "add", "train.yaml")):
+        assert run(*cmd, cwd=repo).returncode == 0
+    env_home = tmp_path / "cache"
+    result = subprocess.run(
+        [str(pre_commit), "try-repo", str(ROOT), "lrguard-check", "--all-files"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"PRE_COMMIT_HOME": str(env_home), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr  # the hook failed the commit
+    assert "LRG002 [error]" in result.stdout
