@@ -4,6 +4,8 @@
 PYTHON ?= python3.11
 PIP_FLAGS = -q --disable-pip-version-check -c constraints/torch.txt
 TORCH = torch==2.13.0
+# Training clients that take callbacks=[...] like Trainer; they run on transformers 5.x.
+CLIENTS = "trl==1.16.*" "sentence-transformers==6.2.*" "datasets>=3"
 
 MAIN = .venv
 HF5 = .venv-hf5
@@ -21,7 +23,7 @@ $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 $(HF5)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(HF5)
 	$(HF5)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev,trackers]" "transformers>=5,<6"
+	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev,trackers]" "transformers>=5,<6" $(CLIENTS)
 	touch $@
 
 $(FLAIR013)/.installed: pyproject.toml constraints/torch.txt
@@ -47,7 +49,7 @@ test-main: $(MAIN)/.installed
 	$(MAIN)/bin/python -m pytest --doctest-modules lrguard flair_lrguard hf_lrguard tests
 
 test-hf5: $(HF5)/.installed
-	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard tests/core tests/hf
+	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard tests/core tests/hf tests/clients
 
 # Flair < 0.15 loads its own checkpoints with torch.load's default weights_only=True, which
 # torch >= 2.6 refuses for Flair models; torch's documented switch restores the old default.
