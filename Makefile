@@ -11,8 +11,9 @@ MAIN = .venv
 HF5 = .venv-hf5
 FLAIR013 = .venv-flair013
 FLAIR014 = .venv-flair014
+LLAMAFACTORY = .venv-llamafactory
 
-.PHONY: demo test test-main test-hf5 test-flair-legacy lint bench clean
+.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory lint bench clean
 
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
@@ -38,6 +39,16 @@ $(FLAIR014)/.installed: pyproject.toml constraints/torch.txt
 	$(FLAIR014)/bin/pip install $(PIP_FLAGS) -e ".[dev]" "flair==0.14.0" "transformers>=4.57,<5"
 	touch $@
 
+# LLaMA-Factory pins its own transformers (5.6) and pulls torchvision / torchaudio wheels that
+# cannot load next to the CPU torch: they are removed; tests/stubs stands in for torchaudio,
+# which LLaMA-Factory imports for audio inputs only.
+$(LLAMAFACTORY)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(LLAMAFACTORY)
+	$(LLAMAFACTORY)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(LLAMAFACTORY)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "llamafactory==0.9.5"
+	$(LLAMAFACTORY)/bin/pip uninstall -q -y torchvision torchaudio
+	touch $@
+
 demo: $(MAIN)/.installed
 	$(MAIN)/bin/python -m demo
 
@@ -57,10 +68,13 @@ test-flair-legacy: $(FLAIR013)/.installed $(FLAIR014)/.installed
 	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR013)/bin/python -m pytest tests/flair
 	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR014)/bin/python -m pytest tests/flair
 
-test: lint test-main test-hf5 test-flair-legacy
+test-llamafactory: $(LLAMAFACTORY)/.installed
+	PYTHONPATH=tests/stubs $(LLAMAFACTORY)/bin/python -m pytest tests/llamafactory
+
+test: lint test-main test-hf5 test-flair-legacy test-llamafactory
 
 bench: $(MAIN)/.installed
 	$(MAIN)/bin/python -m benchmarks
 
 clean:
-	rm -rf $(MAIN) $(HF5) $(FLAIR013) $(FLAIR014)
+	rm -rf $(MAIN) $(HF5) $(FLAIR013) $(FLAIR014) $(LLAMAFACTORY)

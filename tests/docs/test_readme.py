@@ -67,7 +67,11 @@ def test_shell_blocks_run(body, tmp_path):
 @pytest.mark.parametrize("body", blocks("yaml"))
 def test_yaml_blocks_parse_and_name_real_things(body):
     data = yaml.safe_load(body)
-    if isinstance(data, dict) and "repos" in data:
+    if isinstance(data, dict) and "lrguard" in data:  # a GuardPolicy block in a config
+        from lrguard.policy import GuardPolicy
+
+        GuardPolicy(**data["lrguard"])
+    elif isinstance(data, dict) and "repos" in data:
         hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
         ids = {hook["id"] for hook in hooks}
         for repo in data["repos"]:
