@@ -57,10 +57,10 @@ lint: $(MAIN)/.installed
 	$(MAIN)/bin/ruff format --check .
 
 test-main: $(MAIN)/.installed
-	$(MAIN)/bin/python -m pytest --doctest-modules lrguard flair_lrguard hf_lrguard tests
+	$(MAIN)/bin/python -m pytest --doctest-modules lrguard flair_lrguard hf_lrguard torch_lrguard tests
 
 test-hf5: $(HF5)/.installed
-	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard tests/core tests/hf tests/clients
+	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard torch_lrguard tests/core tests/hf tests/torch tests/clients
 
 # Flair < 0.15 loads its own checkpoints with torch.load's default weights_only=True, which
 # torch >= 2.6 refuses for Flair models; torch's documented switch restores the old default.

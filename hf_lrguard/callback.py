@@ -20,9 +20,11 @@ from hf_lrguard._live import (
     what_differs,
 )
 from hf_lrguard._trackers import TrackerRelay
+from hf_lrguard._user_scheduler import REFUSAL_NOTE, check_user_scheduler
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
 from lrguard.decision_log import DecisionLog
+from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision
 from lrguard.floor_watch import FloorWatch, observe
 from lrguard.numbers import parse_number
@@ -52,6 +54,11 @@ class LRGuardCallback(TrainerCallback, ExportableState):
       count (warmup, WSD phases), moves fixes into the already built schedule, then reads
       back the optimizer's rates and the built schedule: only a fix found there is logged as
       ``adjusted``; one the run does not use is logged as a warning saying why.
+    * A scheduler passed as ``Trainer(optimizers=(optimizer, scheduler))`` is replayed for
+      the run's steps at ``on_train_begin`` (``torch_lrguard.check_scheduler``; a
+      ``ReduceLROnPlateau`` for the run's evaluations, in its worst case). Its findings
+      are logged like every other decision; errors are refused before step 1 with the
+      argument to change (lrguard does not rebuild a scheduler object it did not build).
     * ``on_evaluate``: for ``reduce_lr_on_plateau`` / ``greedy``, records when the rate
       reaches its floor and, with ``stop_at_floor=True``, stops once patience is exhausted
       there.
@@ -126,8 +133,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._start_run(args.output_dir)
         self._user_scheduler = kwargs.get("lr_scheduler") is not None
         self._user_optimizer = kwargs.get("optimizer")
-        if self._user_scheduler:
-            logger.info("lrguard: a scheduler was passed to Trainer; schedule checks skipped.")
+        if self._user_scheduler:  # its checks need the run's steps: at on_train_begin
             return
         total = args.max_steps if args.max_steps and args.max_steps > 0 else None
         self._preflight_decisions = self._preflight(args, state, total)
@@ -146,13 +152,17 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         announced = {id(d) for d in self._preflight_decisions if d.action != Action.ADJUSTED}
         decisions = list(self._preflight_decisions)  # (the run's records start afresh above)
         optimizer, scheduler = kwargs.get("optimizer"), kwargs.get("lr_scheduler")
+        extra = {}
+        loader = kwargs.get("train_dataloader")
+        if loader is not None and hasattr(loader, "__len__"):
+            per_epoch = max(len(loader) // max(args.gradient_accumulation_steps, 1), 1)
+            extra["steps_per_epoch"] = per_epoch
+        if self._user_scheduler and scheduler is not None and optimizer is not None:
+            decisions += self._check_user_scheduler(
+                args, state, optimizer, scheduler, extra.get("steps_per_epoch")
+            )
         if not self._user_scheduler and scheduler is not None and optimizer is not None:
             old_lr = parse_number(args.learning_rate).value
-            extra = {}
-            loader = kwargs.get("train_dataloader")
-            if loader is not None and hasattr(loader, "__len__"):
-                per_epoch = max(len(loader) // max(args.gradient_accumulation_steps, 1), 1)
-                extra["steps_per_epoch"] = per_epoch
             late = self._preflight(args, state, state.max_steps, extra, earlier=decisions)
             changed = _changed_fields(late)
             starts = starting_rates(optimizer)
@@ -203,6 +213,20 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._flush_history(state)
 
     # -- internals ------------------------------------------------------------------------
+    def _check_user_scheduler(self, args, state, optimizer, scheduler, per_epoch):
+        """Replay the scheduler given to Trainer; refuse (logged, raised) on an error."""
+        result = check_user_scheduler(
+            args, state, optimizer, scheduler, self.policy, FRAMEWORK, per_epoch
+        )
+        if result is None:
+            return []
+        if result.error is not None:
+            for decision in result.decisions:
+                self._emit(decision, state)
+            self._flush_history(state)
+            raise LRGuardError(f"{result.error}\n  {REFUSAL_NOTE}", result.error.findings)
+        return result.decisions
+
     def _preflight(self, args, state, total, extra=None, earlier=()) -> list[Decision]:
         """Check ``args``, write the fixes into them, and return the decisions (not yet
         logged: adjustments are logged once they are read back). A refusal is logged and

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # plain data; only integrations that replay a scheduler build one
+    from lrguard.trajectory import Trajectory
 
 
 @dataclass(kw_only=True)
@@ -145,6 +148,8 @@ class TrainingPlan:
         annealing_given: Flair's annealing settings as given, before validation.
         metric: how a Hugging Face run judges evaluations.
         source: how ``lrguard check`` read the config (None for live runs).
+        trajectory: the per-step rates of a real scheduler object, replayed by
+            ``torch_lrguard`` (None for configs): the input of LRG060 - LRG067.
         locations: field name -> config key path, for messages.
         lines: field name -> line in the config file.
 
@@ -172,6 +177,7 @@ class TrainingPlan:
     annealing_given: dict[str, Any] | None = None
     metric: MetricPlan = field(default_factory=MetricPlan)
     source: ConfigSource | None = None
+    trajectory: Trajectory | None = None
     locations: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 

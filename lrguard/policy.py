@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lrguard.trajectory import TrajectoryLimits
+
 
 class GuardPolicy(BaseModel):
     """How the guard reacts to learning-rate problems.
@@ -55,6 +57,41 @@ class GuardPolicy(BaseModel):
     ignore: tuple[str, ...] = Field(
         default=(), description="Rule codes (or prefixes) never reported."
     )
+    trajectory_low_fraction: float = Field(
+        default=0.01,
+        gt=0.0,
+        lt=1.0,
+        description="Replayed schedulers: a rate below this fraction of its peak counts as "
+        "near zero (LRG062, LRG067).",
+    )
+    trajectory_low_share: float = Field(
+        default=0.5,
+        gt=0.0,
+        lt=1.0,
+        description="Replayed schedulers: LRG062 fires when the rate is near zero for more "
+        "than this share of the run.",
+    )
+    trajectory_rise_ratio: float = Field(
+        default=1.05,
+        ge=1.0,
+        description="Replayed schedulers: LRG061 fires when a non-cyclic schedule takes the "
+        "rate above the optimizer's by more than this factor.",
+    )
+    trajectory_max_restarts: int = Field(
+        default=1,
+        ge=0,
+        description="Replayed schedulers: LRG063 fires when a non-cyclic schedule falls and "
+        "rises again (by half its peak) more often than this.",
+    )
+
+    def trajectory_limits(self) -> TrajectoryLimits:
+        """The thresholds of the trajectory rules (LRG060 - LRG067)."""
+        return TrajectoryLimits(
+            low_fraction=self.trajectory_low_fraction,
+            low_share=self.trajectory_low_share,
+            rise_ratio=self.trajectory_rise_ratio,
+            max_restarts=self.trajectory_max_restarts,
+        )
 
     def is_ignored(self, code: str) -> bool:
         """True when ``code`` matches one of the ``ignore`` prefixes."""

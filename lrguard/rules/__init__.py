@@ -7,7 +7,9 @@ are never renumbered or reused.
 
 A rule's ``example`` is a config that makes it fire and its ``corrected`` the same config
 fixed: both are shown by ``lrguard explain`` and run by the test suite, so the docs cannot
-drift from what the rule does.
+drift from what the rule does. Rules about a real scheduler object (``example_kind="torch"``)
+give Python code instead, defining ``optimizer``, ``scheduler`` and ``total_steps``: the
+test suite runs it and checks the objects with ``torch_lrguard.check_scheduler``.
 
 Example:
     >>> from lrguard.rules import get_rule
@@ -22,7 +24,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
@@ -57,8 +59,12 @@ class Rule:
         summary: one line.
         what / why / example / fix: the doc sections shown by ``lrguard explain``.
             ``example`` is a config (YAML, as ``lrguard check`` reads it) that makes the
-            rule fire; for event rules, a config whose run leads to the event.
+            rule fire; for event rules, a config whose run leads to the event; for
+            ``example_kind="torch"``, Python code defining ``optimizer``, ``scheduler`` and
+            ``total_steps``.
         corrected: the example fixed: the rule stays silent on it.
+        example_kind: 'config' (YAML for ``lrguard check``) or 'torch' (a snippet checked
+            with ``torch_lrguard.check_scheduler``).
         check: pure function from a plan to findings; None for rules that name training
             events (annealing, stopping) rather than configuration problems.
         adjust: pure function fixing one finding of this rule (``on_violation="adjust"``);
@@ -78,6 +84,7 @@ class Rule:
     example: str
     fix: str
     corrected: str = ""
+    example_kind: Literal["config", "torch"] = "config"
     check: CheckFn | None = None
     adjust: AdjustFn | None = None
     always_adjust: bool = False

@@ -2,7 +2,9 @@
 
 The examples are what ``lrguard explain`` shows; running them here keeps the docs true.
 Configuration rules are run through ``lrguard check``; event rules (taken during training)
-through the worst case ``lrguard simulate`` computes for the same config.
+through the worst case ``lrguard simulate`` computes for the same config; rules about a real
+scheduler object (``example_kind="torch"``) by running the snippet and passing its
+``optimizer``, ``scheduler`` and ``total_steps`` to ``torch_lrguard.check_scheduler``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,18 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def _fires_on_objects(rule: Rule, code: str) -> bool:
+    pytest.importorskip("torch")
+    from torch_lrguard import check_scheduler
+
+    namespace: dict[str, object] = {"__name__": f"example_{rule.code}"}
+    exec(compile(code, f"{rule.code} example", "exec"), namespace)
+    found = check_scheduler(
+        namespace["optimizer"], namespace["scheduler"], int(namespace["total_steps"])
+    )
+    return rule.code in [f.code for f in found]
+
+
 def _fires(rule: Rule, path: Path) -> bool:
     if rule.check is None:
         return EVENTS[rule.code](simulate_result(load_config(path)))
@@ -56,6 +70,10 @@ def _fires(rule: Rule, path: Path) -> bool:
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
 def test_example_fires_and_corrected_does_not(rule: Rule, tmp_path: Path) -> None:
+    if rule.example_kind == "torch":
+        assert _fires_on_objects(rule, rule.example), rule.example
+        assert not _fires_on_objects(rule, rule.corrected), rule.corrected
+        return
     assert rule.check is not None or rule.code in EVENTS, f"{rule.code}: no way to run it"
     assert _fires(rule, _write(tmp_path, "example", rule.example)), rule.example
     assert not _fires(rule, _write(tmp_path, "corrected", rule.corrected)), rule.corrected

@@ -1,0 +1,66 @@
+"""Check a scheduler passed to ``Trainer(optimizers=(optimizer, scheduler))`` before step 1.
+
+Trainer steps such a scheduler after every optimizer step (``ReduceLROnPlateau``: after
+every evaluation, with the metric), so it is replayed with ``torch_lrguard`` for the steps
+left in the run (the evaluations left, for a metric-driven one, in its worst case). The
+decisions are the core's (``decide``); nothing is changed: lrguard does not rebuild a
+scheduler object it did not build, so a finding that would be fixed under ``adjust`` is
+refused with its fix instead (see ``refusal_note``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lrguard.decide import Preflight
+from lrguard.policy import GuardPolicy
+from torch_lrguard.check import preflight, scheduler_plan
+from torch_lrguard.replay import is_metric_driven, unwrap_scheduler
+
+REFUSAL_NOTE = (
+    "lrguard does not rebuild a scheduler passed to Trainer(optimizers=(optimizer, "
+    "scheduler)): change its arguments as the fix says, or let Trainer build the schedule "
+    "(lr_scheduler_type) so lrguard can adjust it."
+)
+
+
+def evaluations_left(args: Any, state: Any, steps_per_epoch: int | None) -> int:
+    """How many times Trainer will evaluate in the rest of the run (0: never)."""
+    strategy = str(getattr(args.eval_strategy, "value", args.eval_strategy))
+    left = max(state.max_steps - state.global_step, 0)
+    if strategy == "steps":
+        every = args.eval_steps or args.logging_steps
+        every = math.ceil(every * state.max_steps) if 0 < every < 1 else int(every)
+        return left // max(every, 1)
+    if strategy == "epoch" and steps_per_epoch:
+        return math.ceil(left / steps_per_epoch)
+    return 0
+
+
+def check_user_scheduler(
+    args: Any,
+    state: Any,
+    optimizer: Any,
+    scheduler: Any,
+    policy: GuardPolicy,
+    framework: str,
+    steps_per_epoch: int | None = None,
+) -> Preflight | None:
+    """Replay the user's scheduler for the rest of the run and decide under ``policy``.
+
+    Returns:
+        The core's ``Preflight`` (findings, decisions, the error to raise), or None when
+        Trainer will never step the scheduler (a metric-driven one without evaluations).
+    """
+    inner = unwrap_scheduler(scheduler)
+    if is_metric_driven(inner):
+        total = evaluations_left(args, state, steps_per_epoch)
+        mode = "max" if args.greater_is_better else "min"
+    else:
+        total = max(state.max_steps - state.global_step, 0)
+        mode = None
+    if total < 1:
+        return None
+    plan = scheduler_plan(optimizer, inner, total, policy=policy, metric_mode=mode)
+    return preflight(plan, policy, framework)

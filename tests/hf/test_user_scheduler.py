@@ -1,0 +1,123 @@
+"""A scheduler passed as ``Trainer(optimizers=(optimizer, scheduler))`` is checked before step 1."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.optim import lr_scheduler as L
+
+from hf_lrguard import LRGuardCallback
+from lrguard import LRGuardError, read_jsonl
+from tests.hf.conftest import (
+    TinyData,
+    Trainer,
+    accuracy,
+    guard_records,
+    logged_lrs,
+    make_args,
+    tiny_model,
+)
+
+pytestmark = pytest.mark.hf
+LR = 1e-3
+
+
+def _trainer(tmp_path, build, callbacks=None, max_steps=300, **args):
+    model = tiny_model()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
+    scheduler = build(optimizer)
+    settings = {"learning_rate": LR, "logging_steps": 10, **args}
+    evaluation = {}
+    if settings.get("eval_strategy", "no") != "no":
+        evaluation = {"eval_dataset": TinyData(16, seed=1), "compute_metrics": accuracy}
+    trainer = Trainer(
+        model=model,
+        args=make_args(tmp_path, max_steps=max_steps, **settings),
+        train_dataset=TinyData(64),
+        callbacks=callbacks,
+        optimizers=(optimizer, scheduler),
+        **evaluation,
+    )
+    return trainer, optimizer, scheduler
+
+
+def _one_cycle(optimizer):
+    return L.OneCycleLR(optimizer, max_lr=LR, total_steps=100)
+
+
+def test_stock_trainer_fails_at_step_101(tmp_path):
+    trainer, optimizer, _ = _trainer(tmp_path, _one_cycle, max_steps=300)
+    with pytest.raises(ValueError, match="Tried to step 101 times"):
+        trainer.train()
+
+
+def test_error_mode_refuses_before_step_1_naming_total_steps(tmp_path):
+    guard = LRGuardCallback(on_violation="error")
+    trainer, optimizer, scheduler = _trainer(tmp_path, _one_cycle, [guard])
+    weights = [p.detach().clone() for p in trainer.model.parameters()]
+    with pytest.raises(LRGuardError, match="total_steps=300") as info:
+        trainer.train()
+    assert [f.code for f in info.value.findings] == ["LRG060"]
+    assert "after step 101 of the run's 300" in str(info.value)
+    assert trainer.state.global_step == 0 and scheduler.last_epoch == 0
+    assert all(torch.equal(a, b) for a, b in zip(weights, trainer.model.parameters(), strict=True))
+    [record] = read_jsonl(tmp_path / "out" / "lrguard.jsonl")
+    assert record["rule"] == "LRG060" and record["action"] == "raised"
+    assert guard_records(trainer) == [record]
+
+
+def test_adjust_mode_refuses_with_the_fix_and_why(tmp_path):
+    trainer, _, _ = _trainer(tmp_path, _one_cycle, [LRGuardCallback()])
+    with pytest.raises(LRGuardError, match="does not rebuild a scheduler") as info:
+        trainer.train()
+    assert "Set total_steps=300" in str(info.value) and trainer.state.global_step == 0
+
+
+def test_a_fitting_scheduler_trains_untouched(tmp_path):
+    def build(optimizer):
+        return L.OneCycleLR(optimizer, max_lr=LR, total_steps=40)
+
+    guard = LRGuardCallback(on_violation="error")
+    trainer, _, _ = _trainer(tmp_path, build, [guard], max_steps=40, logging_steps=1)
+    trainer.train()
+    assert guard.records == []
+    twin_opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=LR)
+    twin = build(twin_opt)
+    expected = []
+    for _ in range(40):
+        expected.append(twin_opt.param_groups[0]["lr"])
+        twin_opt.step()
+        twin.step()
+    # log_history has the rate after each step's scheduler.step (4.x) or before it (5.x)
+    assert logged_lrs(trainer) in (expected[1:] + [twin.get_last_lr()[0]], expected)
+
+
+def test_a_warning_is_logged_and_training_goes_on(tmp_path):
+    def build(optimizer):
+        return L.CosineAnnealingLR(optimizer, T_max=2)
+
+    trainer, _, _ = _trainer(tmp_path, build, [LRGuardCallback()], max_steps=40)
+    trainer.train()
+    [record] = guard_records(trainer)
+    assert record["rule"] == "LRG063" and record["action"] == "warned"
+    assert "T_max=40" in record["fix"] and trainer.state.global_step == 40
+    assert read_jsonl(tmp_path / "out" / "lrguard.jsonl") == [record]
+
+
+def test_plateau_is_replayed_over_the_evaluations(tmp_path):
+    def build(optimizer):
+        return L.ReduceLROnPlateau(optimizer, patience=0)
+
+    trainer, _, _ = _trainer(
+        tmp_path,
+        build,
+        [LRGuardCallback()],
+        max_steps=40,
+        eval_strategy="steps",
+        eval_steps=5,
+        metric_for_best_model="eval_loss",
+    )
+    trainer.train()
+    [record] = guard_records(trainer)
+    assert record["rule"] == "LRG067" and record["action"] == "noted"
+    assert "of 8 metric steps" in record["message"] and "worst case" in record["message"]

@@ -1,0 +1,16 @@
+"""Plain PyTorch integration of lrguard: check any learning-rate scheduler object by
+replaying it on a shadow optimizer (needs only torch).
+
+Example:
+    >>> import torch
+    >>> from torch_lrguard import check_scheduler
+    >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    >>> sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=1000)
+    >>> check_scheduler(opt, sched, total_steps=1000)
+    []
+"""
+
+from torch_lrguard.check import check_scheduler, scheduler_plan
+from torch_lrguard.replay import replay
+
+__all__ = ["check_scheduler", "replay", "scheduler_plan"]
