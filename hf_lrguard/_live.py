@@ -34,6 +34,7 @@ from lrguard.schedules.table import (
     sample_steps,
     schedule_spec,
 )
+from torch_lrguard.replay import base_rates, shadow_optimizer
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,13 @@ def improves(scheduler: Any, value: float) -> bool:
 
 
 def _shadow(optimizer: torch.optim.Optimizer, scale: float) -> torch.optim.Optimizer:
-    groups = [
-        {"params": [torch.zeros(1, requires_grad=True)], "lr": g.get("initial_lr", g["lr"]) * scale}
-        for g in optimizer.param_groups
-    ]
-    return torch.optim.SGD(groups, lr=optimizer.defaults["lr"] * scale)
+    """A parameter-free copy whose groups start at their base rate times ``scale`` (without
+    ``initial_lr``, so a scheduler built on it takes the scaled rates as its base)."""
+    shadow = shadow_optimizer(optimizer)
+    for group in shadow.param_groups:
+        group["lr"] = group.pop("initial_lr", group["lr"]) * scale
+    shadow.defaults["lr"] = optimizer.defaults["lr"] * scale
+    return shadow
 
 
 def rebuild_schedule(
@@ -216,7 +219,7 @@ def _lambda_differs(
 
 def starting_rates(optimizer: Any) -> list[float]:
     """Every param group's starting rate (``initial_lr``, set by the scheduler, else ``lr``)."""
-    return [float(g.get("initial_lr", g["lr"])) for g in unwrap(optimizer).param_groups]
+    return list(base_rates(unwrap(optimizer)))
 
 
 def _differs(a: float, b: float) -> bool:
