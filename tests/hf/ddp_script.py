@@ -34,6 +34,11 @@ def main() -> None:
         "world": trainer.args.world_size,
     }
     (tmp / f"rank{rank}.json").write_text(json.dumps(out))
+    import torch.distributed as dist
+
+    if dist.is_initialized():  # join gloo's threads before exit (else an abort at teardown)
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":
