@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,13 @@ pytestmark = [pytest.mark.hf, pytest.mark.slow]
 SCRIPT = Path(__file__).with_name("ddp_script.py")
 
 
+def free_port() -> int:
+    """A local TCP port nothing listens on (so parallel runs do not collide)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_two_processes_take_the_same_decision(tmp_path):
     torchrun = Path(sys.executable).with_name("torchrun")
     if not torchrun.exists() and shutil.which("torchrun") is None:
@@ -27,7 +35,7 @@ def test_two_processes_take_the_same_decision(tmp_path):
         "--nproc_per_node",
         "2",
         "--master_port",
-        "29517",
+        str(free_port()),
         str(SCRIPT),
         str(tmp_path),
     ]
