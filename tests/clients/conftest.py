@@ -1,5 +1,5 @@
-"""Tiny offline models, tokenizers and text data for the training clients (TRL,
-sentence-transformers): built from configs and a word list, nothing is downloaded."""
+"""Settings shared by the training-client tests (TRL, sentence-transformers); the tiny
+models and text come from ``tests.tiny_text``."""
 
 from __future__ import annotations
 
@@ -17,55 +17,18 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("datasets")
 
+from tests import tiny_text  # noqa: E402
 from tests.hf.test_trackers import assert_written, tensorboard_texts  # noqa: E402, F401
+from tests.tiny_text import BERT_SPECIALS, sentences, tiny_llama  # noqa: E402, F401
 
-WORDS = [
-    "the",
-    "a",
-    "cat",
-    "dog",
-    "sat",
-    "ran",
-    "on",
-    "under",
-    "mat",
-    "log",
-    "fast",
-    "slow",
-    "red",
-    "blue",
-    "small",
-    "big",
-]
-SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[EOS]"]
 MIN_ABOVE = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr": 1e-4}}
 CLEAN = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}
 """A floor ten times the peak (the rate rises all run) and a clean one."""
 
 
-def sentences(n: int, seed: int = 0) -> list[str]:
-    """Short sentences over ``WORDS``."""
-    gen = torch.Generator().manual_seed(seed)
-    picks = torch.randint(0, len(WORDS), (n, 6), generator=gen).tolist()
-    return [" ".join(WORDS[i] for i in row) for row in picks]
-
-
 def word_tokenizer() -> Any:
-    """A whitespace word-level fast tokenizer over ``WORDS`` (with BERT-style specials)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    vocab = {token: i for i, token in enumerate(SPECIALS + WORDS)}
-    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
-    core.pre_tokenizer = pre_tokenizers.Whitespace()
-    return transformers.PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        pad_token="[PAD]",
-        unk_token="[UNK]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-        eos_token="[EOS]",
-    )
+    """The word-level tokenizer with BERT-style special tokens."""
+    return tiny_text.word_tokenizer(BERT_SPECIALS)
 
 
 def logged_lrs(trainer: Any) -> list[float]:

@@ -19,8 +19,7 @@ from tests.clients.conftest import (
     saved_state_records,
     sentences,
     tensorboard_texts,
-    torch,
-    transformers,
+    tiny_llama,
     word_tokenizer,
 )
 
@@ -32,19 +31,7 @@ def sft(output_dir: Path, callbacks=None, **overrides: Any):
     from datasets import Dataset
 
     tokenizer = word_tokenizer()
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=32,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    model = transformers.LlamaForCausalLM(config)
+    model = tiny_llama(tokenizer)
     args = trl.SFTConfig(**common_args(output_dir, **overrides), max_length=16)
     trainer = trl.SFTTrainer(
         model=model,
