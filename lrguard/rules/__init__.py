@@ -63,8 +63,9 @@ class Rule:
             ``example_kind="torch"``, Python code defining ``optimizer``, ``scheduler`` and
             ``total_steps``.
         corrected: the example fixed: the rule stays silent on it.
-        example_kind: 'config' (YAML for ``lrguard check``) or 'torch' (a snippet checked
-            with ``torch_lrguard.check_scheduler``).
+        example_kind: 'config' (YAML for ``lrguard check``), 'torch' (a snippet checked
+            with ``torch_lrguard.check_scheduler``) or 'range_test' (Python code defining
+            ``sweep``, a ``SweepSettings``, and ``loss_at(lr)``: the suite runs that sweep).
         check: pure function from a plan to findings; None for rules that name training
             events (annealing, stopping) rather than configuration problems.
         adjust: pure function fixing one finding of this rule (``on_violation="adjust"``);
@@ -84,7 +85,7 @@ class Rule:
     example: str
     fix: str
     corrected: str = ""
-    example_kind: Literal["config", "torch"] = "config"
+    example_kind: Literal["config", "torch", "range_test"] = "config"
     check: CheckFn | None = None
     adjust: AdjustFn | None = None
     always_adjust: bool = False

@@ -60,6 +60,24 @@ def _fires_on_objects(rule: Rule, code: str) -> bool:
     return rule.code in [f.code for f in found]
 
 
+def _suggests(rule: Rule, code: str) -> bool:
+    """Range-test examples: run the sweep the snippet defines; the rule 'fires' when the
+    result suggests a rate (its decision then carries one)."""
+    from lrguard.range_test import SweepRecorder, SweepSettings
+
+    namespace: dict[str, object] = {"SweepSettings": SweepSettings}
+    exec(compile(code, f"{rule.code} example", "exec"), namespace)
+    sweep = namespace["sweep"]
+    recorder = SweepRecorder(sweep)
+    for step in range(sweep.num_steps):
+        lr = sweep.rate(step)
+        if not recorder.record(lr, namespace["loss_at"](lr)):
+            break
+    decision = recorder.result().decision("test")
+    assert decision.rule == rule.code
+    return decision.after is not None
+
+
 def _fires(rule: Rule, path: Path) -> bool:
     if rule.check is None:
         return EVENTS[rule.code](simulate_result(load_config(path)))
@@ -73,6 +91,10 @@ def test_example_fires_and_corrected_does_not(rule: Rule, tmp_path: Path) -> Non
     if rule.example_kind == "torch":
         assert _fires_on_objects(rule, rule.example), rule.example
         assert not _fires_on_objects(rule, rule.corrected), rule.corrected
+        return
+    if rule.example_kind == "range_test":
+        assert _suggests(rule, rule.example), rule.example
+        assert not _suggests(rule, rule.corrected), rule.corrected
         return
     assert rule.check is not None or rule.code in EVENTS, f"{rule.code}: no way to run it"
     assert _fires(rule, _write(tmp_path, "example", rule.example)), rule.example

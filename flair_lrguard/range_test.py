@@ -1,0 +1,191 @@
+"""``find_learning_rate``: a learning-rate range test for a Flair ``ModelTrainer``."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import flair
+import torch
+from flair.datasets import DataLoader
+from flair.training_utils import store_embeddings
+
+from lrguard.range_test import RangeTestResult, SweepRecorder, SweepSettings, consistent_floor
+from lrguard.range_test.floor import round_rate
+from torch_lrguard.range_test import CyclingBatches, run_sweep
+from torch_lrguard.snapshot import TrainingSnapshot
+
+log = logging.getLogger("flair.lrguard")
+
+
+def _param_groups(
+    model: flair.nn.Model, learning_rate: float, decoder_learning_rate: float | None
+) -> list[dict[str, Any]] | Any:
+    """The param groups ``ModelTrainer.train_custom`` builds (decoder first when it has its
+    own rate)."""
+    if not decoder_learning_rate:
+        return model.parameters()
+    named = list(model.named_parameters())
+    return [
+        {"params": [p for n, p in named if "embeddings" not in n], "lr": decoder_learning_rate},
+        {"params": [p for n, p in named if "embeddings" in n], "lr": learning_rate},
+    ]
+
+
+def _chunks(batch: list[Any], size: int | None) -> list[list[Any]]:
+    if size is None or len(batch) <= size:
+        return [batch]
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+def find_learning_rate(
+    trainer: Any,
+    base_path: str | Path,
+    *,
+    optimizer: type[torch.optim.Optimizer] = torch.optim.SGD,
+    learning_rate: float | None = None,
+    decoder_learning_rate: float | None = None,
+    mini_batch_size: int = 32,
+    mini_batch_chunk_size: int | None = None,
+    max_grad_norm: float | None = 5.0,
+    use_amp: bool = False,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    mode: str = "exponential",
+    smoothing: float = 0.98,
+    diverge_factor: float = 4.0,
+    method: str = "lrguard",
+    policy: Any = None,
+    keep_copy_on_disk: bool = False,
+    progress: bool = True,
+    verbose: bool = True,
+    **optimizer_kwargs: Any,
+) -> RangeTestResult:
+    """Run a learning-rate range test on ``trainer``'s model and training data, then put the
+    model, every random generator and the data's cached embeddings back exactly as they were.
+
+    The sweep trains ``num_steps`` mini-batches as ``ModelTrainer.train`` would (the same
+    optimizer class and keywords, chunking, gradient clipping, mixed precision), with the
+    rate rising from ``start_lr`` to ``end_lr``; it stops early when the smoothed loss
+    diverges or a loss is not finite, and cycles the training data when it runs out. It
+    writes Flair's ``learning_rate.tsv`` (plotted by ``flair.visual.training_curves.Plotter``),
+    ``lr_range_test.json``, ``lr_range_test.png`` (with matplotlib) and an LRG090 record in
+    ``lrguard.jsonl``, all in ``base_path``.
+
+    Args:
+        trainer: a ``flair.trainers.ModelTrainer``.
+        base_path: where the files go (created when missing).
+        optimizer: the optimizer class you will train with; ``optimizer_kwargs`` go to it.
+        learning_rate / decoder_learning_rate: give both to sweep a decoder with its own rate:
+            the two groups are swept in proportion, and both are suggested.
+        mini_batch_size / mini_batch_chunk_size / max_grad_norm / use_amp: as in ``train``.
+        start_lr / end_lr / num_steps / mode / smoothing / diverge_factor: the sweep
+            (``lrguard.range_test.SweepSettings``).
+        method: the suggestion method to choose (``lrguard``, ``steepest``, ``valley``,
+            ``minimum``); all are computed and stored.
+        policy: the ``GuardPolicy`` whose ratio sets the suggested ``min_learning_rate``.
+        keep_copy_on_disk: keep the copy of the model in ``base_path`` instead of in memory.
+        progress: show a progress bar.
+        verbose: print the result and the ``train(...)`` arguments to use.
+
+    Returns:
+        The result; ``result.arguments`` holds ``learning_rate``, ``min_learning_rate`` (and
+        ``decoder_learning_rate``) for ``train(...)``.
+
+    Raises:
+        ValueError: an invalid sweep setting, or ``decoder_learning_rate`` without
+            ``learning_rate`` (the message names the field and the fix).
+    """
+    settings = SweepSettings(
+        start_lr=start_lr,
+        end_lr=end_lr,
+        num_steps=num_steps,
+        mode=mode,  # type: ignore[arg-type]
+        smoothing=smoothing,
+        diverge_factor=diverge_factor,
+    )
+    if decoder_learning_rate and not learning_rate:
+        raise ValueError(
+            f"decoder_learning_rate={decoder_learning_rate!r} needs learning_rate: the two "
+            "groups are swept in the ratio of the rates you plan to train with. Fix: pass "
+            "learning_rate=<your planned rate> too"
+        )
+    base_path = Path(base_path)
+    base_path.mkdir(parents=True, exist_ok=True)
+    model = trainer.model
+    ratio = (decoder_learning_rate / learning_rate) if decoder_learning_rate else None
+    sweep_optimizer = optimizer(
+        params=_param_groups(model, start_lr, start_lr * ratio if ratio else None),
+        **{**optimizer_kwargs, "lr": start_lr},
+    )
+    snapshot = TrainingSnapshot(model, directory=base_path if keep_copy_on_disk else None)
+    recorder = SweepRecorder(settings)
+    scaler = torch.amp.GradScaler(enabled=use_amp and flair.device.type != "cpu")
+    stamps: list[str] = []
+
+    def batches() -> DataLoader:
+        return DataLoader(trainer.corpus.train, batch_size=mini_batch_size, shuffle=True)
+
+    data = CyclingBatches(batches, recorder.note_cycled)
+
+    def train_step() -> float:
+        batch = next(data)
+        sweep_optimizer.zero_grad()
+        total_loss, total_count = 0.0, 0
+        for chunk in _chunks(batch, mini_batch_chunk_size):
+            with torch.autocast(device_type=flair.device.type, enabled=use_amp):
+                loss, count = model.forward_loss(chunk)
+            total_loss += loss.item()
+            total_count += count
+            scaler.scale(loss).backward()
+            store_embeddings(chunk, "none")
+        scaler.unscale_(sweep_optimizer)
+        if max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        scaler.step(sweep_optimizer)
+        scaler.update()
+        stamps.append(time.strftime("%H:%M:%S"))
+        return total_loss / total_count if total_count else math.nan
+
+    model.train()
+    try:
+        run_sweep(
+            sweep_optimizer,
+            train_step,
+            settings,
+            recorder,
+            progress=progress,
+            reference_group=1 if ratio else 0,
+        )
+    finally:
+        snapshot.restore()
+    result = recorder.result(
+        framework="flair",
+        flair_version=flair.__version__,
+        optimizer=optimizer.__name__,
+        mini_batch_size=mini_batch_size,
+        decoder_ratio=ratio,
+    )
+    if method != result.method:
+        result.choose(method)
+    if result.suggested_lr is not None:
+        floor = consistent_floor(result.suggested_lr * min(1.0, ratio or 1.0), policy)
+        arguments: dict[str, Any] = {"learning_rate": result.suggested_lr}
+        if ratio:
+            arguments["decoder_learning_rate"] = round_rate(result.suggested_lr * ratio)
+        arguments["min_learning_rate"] = floor.setting
+        result.with_floor(floor.value, floor.key, floor.setting, arguments)
+    result.save(
+        base_path,
+        logger=log,
+        framework="flair",
+        timestamps=stamps,
+        log_file=policy.log_file if policy is not None else "lrguard.jsonl",
+    )
+    if verbose:
+        print(result.summary())
+    return result

@@ -1,0 +1,170 @@
+"""``find_learning_rate``: a learning-rate range test for a Hugging Face ``Trainer``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+
+from lrguard.range_test import RangeTestResult, SweepRecorder, SweepSettings, consistent_floor
+from torch_lrguard.range_test import CyclingBatches, average_gradients, run_sweep
+from torch_lrguard.replay import unwrap_optimizer
+from torch_lrguard.snapshot import TrainingSnapshot
+
+logger = logging.getLogger(__name__)
+
+_MISSING = object()
+
+
+def _scheduler_kwargs(args: Any) -> dict[str, Any]:
+    kwargs = getattr(args, "lr_scheduler_kwargs", None)
+    return dict(kwargs) if isinstance(kwargs, dict) else {}
+
+
+def find_learning_rate(
+    trainer: transformers.Trainer,
+    *,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    mode: str = "exponential",
+    smoothing: float = 0.98,
+    diverge_factor: float = 4.0,
+    method: str = "lrguard",
+    policy: Any = None,
+    keep_copy_on_disk: bool = False,
+    progress: bool = True,
+    verbose: bool = True,
+) -> RangeTestResult:
+    """Run a learning-rate range test with ``trainer``'s own training machinery, then put the
+    model, optimizer, scheduler, GradScaler, random generators and ``trainer.state`` back
+    exactly as they were.
+
+    Each sweep step is one optimizer step as ``Trainer`` takes it: the trainer's own train
+    dataloader and collator, ``gradient_accumulation_steps`` batches through
+    ``trainer.training_step`` (so a custom ``compute_loss`` and the mixed-precision setting
+    apply), ``max_grad_norm`` clipping, and the trainer's optimizer (the one it will create,
+    when there is none yet). Under ``torchrun`` gradients and losses are averaged over the
+    processes, so every rank follows the same curve and gets the same suggestion; only the
+    main process writes files: ``learning_rate.tsv``, ``lr_range_test.json``,
+    ``lr_range_test.png`` and an LRG090 record in ``lrguard.jsonl``, in ``output_dir``.
+
+    Args:
+        trainer: a ``transformers.Trainer`` (or a subclass: TRL, sentence-transformers …).
+        start_lr / end_lr / num_steps / mode / smoothing / diverge_factor: the sweep
+            (``lrguard.range_test.SweepSettings``).
+        method: the suggestion method to choose (``lrguard``, ``steepest``, ``valley``,
+            ``minimum``); all are computed and stored.
+        policy: the ``GuardPolicy`` whose ratio sets the suggested floor.
+        keep_copy_on_disk: keep the copy of model and optimizer in ``output_dir`` instead of
+            in memory.
+        progress: show a progress bar (main process only).
+        verbose: print the result and the ``TrainingArguments`` updates.
+
+    Returns:
+        The result; ``result.arguments`` holds the ``TrainingArguments`` updates:
+        ``learning_rate`` and, when ``lr_scheduler_type`` has a floor, the
+        ``lr_scheduler_kwargs`` with it (``min_lr``, ``min_lr_rate``, ``lr_end`` …).
+    """
+    settings = SweepSettings(
+        start_lr=start_lr,
+        end_lr=end_lr,
+        num_steps=num_steps,
+        mode=mode,  # type: ignore[arg-type]
+        smoothing=smoothing,
+        diverge_factor=diverge_factor,
+    )
+    args = trainer.args
+    main = trainer.is_world_process_zero()
+    output_dir = Path(args.output_dir)
+    if keep_copy_on_disk:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    model = trainer.model
+    had_optimizer = trainer.optimizer is not None
+    accumulation = getattr(trainer, "current_gradient_accumulation_steps", _MISSING)
+    scaler = getattr(trainer.accelerator, "scaler", None)
+    snapshot = TrainingSnapshot(
+        model,
+        optimizer=unwrap_optimizer(trainer.optimizer) if had_optimizer else None,
+        scheduler=trainer.lr_scheduler,
+        scaler=scaler,
+        objects={"state": (trainer, "state"), "control": (trainer, "control")},
+        directory=output_dir if keep_copy_on_disk else None,
+    )
+    optimizer = unwrap_optimizer(trainer.optimizer if had_optimizer else trainer.create_optimizer())
+    starting_rates = [float(group["lr"]) for group in optimizer.param_groups]
+    recorder = SweepRecorder(settings)
+    dataloader = trainer.get_train_dataloader()
+    data = CyclingBatches(lambda: dataloader, recorder.note_cycled)
+    stamps: list[str] = []
+
+    def train_step() -> float:
+        batches, items = trainer.get_batch_samples(
+            data, args.gradient_accumulation_steps, args.device
+        )
+        trainer.current_gradient_accumulation_steps = len(batches)
+        total = 0.0
+        for inputs in batches:
+            with trainer.accelerator.autocast():
+                total += float(trainer.training_step(model, inputs, items).item())
+        average_gradients(model.parameters())
+        if args.max_grad_norm:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        stamps.append(time.strftime("%H:%M:%S"))
+        return total
+
+    try:
+        for group in optimizer.param_groups:
+            group["lr"] = start_lr * float(group["lr"]) / starting_rates[0]
+        run_sweep(optimizer, train_step, settings, recorder, progress=progress and main)
+    finally:
+        for group, rate in zip(optimizer.param_groups, starting_rates, strict=True):
+            group["lr"] = rate
+        snapshot.restore()
+        if not had_optimizer:
+            trainer.optimizer = None
+        if accumulation is _MISSING:
+            trainer.__dict__.pop("current_gradient_accumulation_steps", None)
+        else:
+            trainer.current_gradient_accumulation_steps = accumulation
+    schedule = str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type))
+    result = recorder.result(
+        framework="hf",
+        transformers_version=transformers.__version__,
+        optimizer=type(optimizer).__name__,
+        lr_scheduler_type=schedule,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        world_size=args.world_size,
+    )
+    if method != result.method:
+        result.choose(method)
+    if result.suggested_lr is not None:
+        kwargs = _scheduler_kwargs(args)
+        floor = consistent_floor(
+            result.suggested_lr,
+            policy,
+            schedule=schedule,
+            kwargs=kwargs,
+            version=transformers.__version__,
+        )
+        arguments: dict[str, Any] = {"learning_rate": result.suggested_lr}
+        if floor.key is not None:
+            arguments["lr_scheduler_kwargs"] = {**kwargs, floor.key: floor.setting}
+        result.with_floor(floor.value, floor.key, floor.setting, arguments)
+    if main:
+        result.save(
+            output_dir,
+            logger=logger,
+            framework="hf",
+            timestamps=stamps,
+            log_file=policy.log_file if policy is not None else "lrguard.jsonl",
+        )
+        if verbose:
+            print(result.summary())
+    return result

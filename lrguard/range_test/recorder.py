@@ -1,0 +1,85 @@
+"""The range test's bookkeeping: records each step, smooths, and decides when to stop."""
+
+from __future__ import annotations
+
+import math
+
+from lrguard.range_test.result import RangeTestResult
+from lrguard.range_test.suggest import suggest
+from lrguard.range_test.sweep import SweepSettings
+
+STOP_REASONS = {
+    "completed": "the sweep reached end_lr",
+    "diverged": "the smoothed loss rose above diverge_factor times its lowest value",
+    "non_finite": "a loss was NaN or infinite",
+}
+"""Why a sweep ended, as ``RangeTestResult.stop_reason``."""
+
+
+class SweepRecorder:
+    """Collects a sweep's rates and losses and tells the training loop when to stop.
+
+    The training loop asks ``settings.rate(step)``, trains one optimizer step at it and calls
+    ``record(lr, loss)``; ``record`` returns False once the sweep must stop. ``result()``
+    smooths, trims and suggests. Every rank of a distributed sweep records the same
+    (all-reduced) losses, so every rank stops at the same step and suggests the same rate.
+
+    Args:
+        settings: the sweep.
+    """
+
+    def __init__(self, settings: SweepSettings) -> None:
+        self.settings = settings
+        self.rates: list[float] = []
+        self.losses: list[float] = []
+        self.stop_reason: str = "completed"
+        self.batches_cycled = 0
+        self._average = 0.0
+        self._finite = 0
+        self._best = math.inf
+
+    def record(self, lr: float, loss: float) -> bool:
+        """Add one step; False when the sweep must stop here (the step is kept)."""
+        loss = float(loss)
+        self.rates.append(float(lr))
+        self.losses.append(loss)
+        if not math.isfinite(loss):
+            self.stop_reason = "non_finite"
+            return False
+        beta = self.settings.smoothing
+        self._finite += 1
+        self._average = beta * self._average + (1 - beta) * loss
+        smoothed = self._average / (1 - beta**self._finite) if beta else loss
+        self._best = min(self._best, smoothed)
+        if (
+            len(self.losses) > self.settings.min_steps_before_stop
+            and smoothed > self.settings.diverge_factor * self._best
+            and smoothed - self._best > 1e-12
+        ):
+            self.stop_reason = "diverged"
+            return False
+        if len(self.losses) >= self.settings.num_steps:
+            self.stop_reason = "completed"
+            return False
+        return True
+
+    def note_cycled(self) -> None:
+        """The dataloader ran out and was restarted (once per restart)."""
+        self.batches_cycled += 1
+
+    def result(self, **context: object) -> RangeTestResult:
+        """The finished sweep: smoothed losses, every method's suggestion, the chosen one.
+
+        ``context`` is stored in ``RangeTestResult.context`` (framework, optimizer, the
+        floor's form …).
+        """
+        suggestions = suggest(self.rates, self.losses, self.settings)
+        return RangeTestResult.build(
+            settings=self.settings,
+            rates=self.rates,
+            losses=self.losses,
+            stop_reason=self.stop_reason,
+            batches_cycled=self.batches_cycled,
+            suggestions=suggestions,
+            context=dict(context),
+        )

@@ -1,0 +1,295 @@
+"""``RangeTestResult``: a finished sweep, its suggestions, and the files it is written to."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrguard.decision_log import DecisionLog
+from lrguard.findings import Action, Decision, Severity
+from lrguard.numbers import fmt
+from lrguard.range_test.floor import round_rate
+from lrguard.range_test.smoothing import debiased_ema
+from lrguard.range_test.suggest import METHODS, Suggestion
+from lrguard.range_test.sweep import SweepSettings
+
+RULE = "LRG090"
+"""The rule code of the range test's decision."""
+
+TSV_NAME = "learning_rate.tsv"
+JSON_NAME = "lr_range_test.json"
+PNG_NAME = "lr_range_test.png"
+
+TSV_HEADER = ("ITERATION", "TIMESTAMP", "LEARNING_RATE", "TRAIN_LOSS")
+"""Flair's ``learning_rate.tsv`` columns (read by ``flair.visual.training_curves.Plotter``)."""
+
+
+def _json_number(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return value if math.isfinite(value) else repr(float(value))
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass
+class RangeTestResult:
+    """A finished learning-rate range test.
+
+    Attributes:
+        rates: the rate of every step run.
+        losses: the raw training loss of every step (NaN/inf kept as recorded).
+        smoothed: the debiased-EMA loss (NaN where the raw loss was not finite).
+        stop_reason: 'completed', 'diverged' or 'non_finite'.
+        batches_cycled: how often the dataloader ran out and was restarted.
+        suggestions: every method's rate (None: that method found no descent).
+        method: the method chosen (``lrguard`` unless asked otherwise).
+        suggested_lr: the chosen method's rate (None: no usable descent: see ``notes``).
+        suggested_min_lr: the floor the guard's policy sets for ``suggested_lr``.
+        floor_key / floor_setting: where that floor goes ('min_learning_rate', 'min_lr',
+            'min_lr_rate', 'lr_end' …) and the value to write there.
+        arguments: what to train with: Flair ``train(...)`` keywords, or the Hugging Face
+            ``TrainingArguments`` fields to update.
+        settings: the sweep settings.
+        context: framework, optimizer, starting rates, …
+        notes: what the reader should know (cycled data, no descent, divergence).
+    """
+
+    rates: list[float]
+    losses: list[float]
+    smoothed: list[float]
+    stop_reason: str
+    batches_cycled: int
+    suggestions: dict[str, float | None]
+    method: str
+    suggested_lr: float | None
+    settings: dict[str, Any]
+    suggested_min_lr: float | None = None
+    floor_key: str | None = None
+    floor_setting: float | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        settings: SweepSettings,
+        rates: list[float],
+        losses: list[float],
+        stop_reason: str,
+        batches_cycled: int,
+        suggestions: dict[str, Suggestion],
+        context: dict[str, Any],
+        method: str = "lrguard",
+    ) -> RangeTestResult:
+        """Assemble a result from a recorder's data (no floor yet: ``with_floor``)."""
+        chosen = suggestions[method]
+        notes: list[str] = []
+        if stop_reason == "diverged":
+            notes.append(
+                f"the loss diverged at step {len(rates)} (lr {fmt(rates[-1])}); the sweep "
+                "stopped there"
+            )
+        elif stop_reason == "non_finite":
+            notes.append(f"the loss was {losses[-1]} at step {len(rates)} (lr {fmt(rates[-1])})")
+        if batches_cycled:
+            notes.append(
+                f"the data ran out and was cycled {batches_cycled} time(s): the sweep saw "
+                "some batches more than once"
+            )
+        if chosen.lr is None:
+            notes.append(f"no suggestion: {chosen.note}")
+        return cls(
+            rates=list(rates),
+            losses=list(losses),
+            smoothed=debiased_ema(losses, settings.smoothing),
+            stop_reason=stop_reason,
+            batches_cycled=batches_cycled,
+            suggestions={name: s.lr for name, s in suggestions.items()},
+            method=method,
+            suggested_lr=None if chosen.lr is None else round_rate(chosen.lr),
+            settings=asdict(settings),
+            context=context,
+            notes=notes,
+        )
+
+    def choose(self, method: str) -> RangeTestResult:
+        """The same result with another method's rate chosen (floor not yet set)."""
+        if method not in METHODS:
+            raise ValueError(f"method={method!r} is unknown. Fix: one of {', '.join(METHODS)}")
+        self.method = method
+        chosen = self.suggestions[method]
+        self.suggested_lr = None if chosen is None else round_rate(chosen)
+        return self
+
+    def with_floor(
+        self, value: float | None, key: str | None, setting: float | None, arguments: dict[str, Any]
+    ) -> None:
+        """Record the floor that goes with ``suggested_lr`` and the arguments to train with."""
+        self.suggested_min_lr = value
+        self.floor_key = key
+        self.floor_setting = setting
+        self.arguments = arguments
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """Lines for people: the suggestion, the floor, the other methods, the notes."""
+        lines = [f"lrguard range test: {len(self.rates)} steps, {self.stop_reason}"]
+        if self.suggested_lr is not None:
+            lines.append(f"  suggested learning rate: {fmt(self.suggested_lr)} ({self.method})")
+            if self.floor_key is not None:
+                lines.append(f"  consistent floor: {self.floor_key}={fmt(self.floor_setting)}")
+            if self.arguments:
+                given = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+                lines.append(f"  train with: {given}")
+        others = ", ".join(
+            f"{name} {fmt(lr) if lr is not None else '-'}"
+            for name, lr in self.suggestions.items()
+            if name != self.method
+        )
+        lines.append(f"  other methods: {others}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def decision(self, framework: str, before: dict[str, Any] | None = None) -> Decision:
+        """The LRG090 decision recording this result (action ``noted``: nothing changes)."""
+        after: dict[str, Any] = {}
+        if self.suggested_lr is not None:
+            after = dict(self.arguments) or {"learning_rate": self.suggested_lr}
+        message = self.summary().replace("\n  ", "; ").replace("\n", "; ")
+        return Decision(
+            rule=RULE,
+            severity=Severity.INFO,
+            action=Action.NOTED,
+            message=message,
+            before=before,
+            after=after or None,
+            framework=framework,
+        )
+
+    # --- files -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (non-finite numbers as the strings 'nan' / 'inf')."""
+        data = asdict(self)
+        data["losses"] = [_json_number(v) for v in self.losses]
+        data["smoothed"] = [_json_number(v) for v in self.smoothed]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RangeTestResult:
+        """Read ``to_dict()`` back."""
+        data = dict(data)
+        data["losses"] = [float(v) for v in data["losses"]]
+        data["smoothed"] = [float(v) for v in data["smoothed"]]
+        data["suggestions"] = {k: _number(v) for k, v in data["suggestions"].items()}
+        return cls(**data)
+
+    def to_json(self) -> str:
+        """The result as JSON text."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> RangeTestResult:
+        """Read ``to_json()`` back."""
+        return cls.from_dict(json.loads(text))
+
+    def write_json(self, path: Path) -> Path:
+        """Write ``lr_range_test.json``-style JSON to ``path``."""
+        path = Path(path)
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path
+
+    def write_flair_tsv(self, path: Path, timestamps: list[str] | None = None) -> Path:
+        """Write Flair's ``learning_rate.tsv`` (smoothed loss as TRAIN_LOSS, as Flair did),
+        so ``flair.visual.training_curves.Plotter().plot_learning_rate`` can plot it."""
+        path = Path(path)
+        stamps = timestamps or [""] * len(self.rates)
+        rows = ["\t".join(TSV_HEADER)]
+        for i, (rate, loss) in enumerate(zip(self.rates, self.smoothed, strict=True)):
+            rows.append(f"{i}\t{stamps[i]}\t{rate!r}\t{loss!r}")
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return path
+
+    def save(
+        self,
+        folder: Path,
+        *,
+        logger: logging.Logger,
+        framework: str,
+        timestamps: list[str] | None = None,
+        log_file: str | None = "lrguard.jsonl",
+    ) -> dict[str, Path]:
+        """Write every file of a range test into ``folder``: ``learning_rate.tsv`` (Flair's
+        format), ``lr_range_test.json``, ``lr_range_test.png`` (when matplotlib is installed;
+        otherwise a note says so) and the LRG090 record in ``log_file``. Returns the paths.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, Path] = {}
+        try:
+            paths["png"] = self.plot(folder / PNG_NAME)
+        except ModuleNotFoundError as err:
+            self.notes.append(f"no plot: {err}")
+        paths["tsv"] = self.write_flair_tsv(folder / TSV_NAME, timestamps)
+        paths["json"] = self.write_json(folder / JSON_NAME)
+        log_path = folder / log_file if log_file else None
+        DecisionLog(framework, logger, log_path).emit(self.decision(framework))
+        if log_path is not None:
+            paths["log"] = log_path
+        return paths
+
+    def plot(self, path: Path) -> Path:
+        """A PNG of raw and smoothed loss against the rate, with the suggestion and the floor
+        marked (needs matplotlib: ``pip install 'lrguard[plot]'``)."""
+        from lrguard.extras import require
+
+        require("matplotlib", "plot", "RangeTestResult.plot")
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        try:
+            ax.plot(self.rates, self.losses, color="0.75", linewidth=0.8, label="loss")
+            ax.plot(self.rates, self.smoothed, color="C0", label="smoothed loss")
+            if self.suggested_lr is not None:
+                ax.axvline(
+                    self.suggested_lr,
+                    color="C2",
+                    linestyle="--",
+                    label=f"suggested lr {fmt(self.suggested_lr)}",
+                )
+            if self.suggested_min_lr:
+                ax.axvline(
+                    self.suggested_min_lr,
+                    color="C3",
+                    linestyle=":",
+                    label=f"floor {fmt(self.suggested_min_lr)}",
+                )
+            ax.set_xscale("log")
+            ax.set_xlabel("learning rate")
+            ax.set_ylabel("training loss")
+            finite = [v for v in self.smoothed if math.isfinite(v)]
+            if finite:
+                top = finite[0] + 0.25 * (max(finite) - min(finite)) + 1e-12
+                ax.set_ylim(
+                    min(finite) - 0.05 * abs(top - min(finite)), max(top, min(finite) + 1e-9)
+                )
+            ax.set_title(f"range test: {self.stop_reason}")
+            ax.legend(loc="best", fontsize=8)
+            fig.tight_layout()
+            fig.savefig(path, dpi=100)
+        finally:
+            plt.close(fig)
+        return Path(path)

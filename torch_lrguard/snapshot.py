@@ -1,0 +1,154 @@
+"""Capture and put back, bit for bit, everything a range test changes.
+
+A range test trains real steps: parameters, buffers (batch-norm statistics), gradients,
+the optimizer's state (Adam moments, step counts), a scheduler's and a GradScaler's
+state, and every random generator move. ``TrainingSnapshot`` copies all of them before the
+sweep and restores them after it, in place (the same ``Parameter`` objects, so optimizers and
+hooks that hold them keep working). With ``directory=`` the copy is written there with
+``torch.save`` and kept off memory while the sweep runs (large models).
+
+Example:
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 1)
+    >>> before = model.weight.detach().clone()
+    >>> snapshot = TrainingSnapshot(model)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.add_(1.0)
+    >>> snapshot.restore()
+    >>> bool(torch.equal(model.weight, before))
+    True
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy in which every tensor is a detached clone (no shared storage)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clone(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def rng_states() -> dict[str, Any]:
+    """Python's, numpy's (when installed) and torch's CPU / CUDA generator states."""
+    states: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    try:
+        import numpy
+
+        states["numpy"] = numpy.random.get_state()
+    except ModuleNotFoundError:  # pragma: no cover - numpy ships with torch in practice
+        pass
+    if torch.cuda.is_available():  # pragma: no cover - CPU-only test machines
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    """Put back what ``rng_states`` returned."""
+    random.setstate(states["python"])
+    torch.set_rng_state(states["torch"])
+    if "numpy" in states:
+        import numpy
+
+        numpy.random.set_state(states["numpy"])
+    if "cuda" in states:  # pragma: no cover - CPU-only test machines
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class TrainingSnapshot:
+    """A copy of a model's training state, restorable bit for bit.
+
+    Args:
+        model: its parameters, buffers, gradients, ``requires_grad`` flags and the
+            train/eval mode of every submodule are kept.
+        optimizer: its ``state_dict()`` (param groups and per-parameter state).
+        scheduler: anything with ``state_dict`` / ``load_state_dict`` (an LR scheduler).
+        scaler: a ``torch.amp.GradScaler`` (or anything with a state dict).
+        objects: further plain objects restored by value (``copy.deepcopy``), e.g. a
+            trainer's state: ``{"name": (owner, "attribute")}`` puts the copy back with
+            ``setattr(owner, attribute, copy)``.
+        directory: keep the copy of the model and optimizer in a file in this folder
+            instead of in memory (the folder must exist; the file is removed on restore).
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer | None = None,
+        scheduler: Any = None,
+        scaler: Any = None,
+        objects: dict[str, tuple[Any, str]] | None = None,
+        directory: str | Path | None = None,
+    ) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.scaler = scaler
+        self._path: Path | None = None
+        heavy = {
+            "model": _clone(model.state_dict(keep_vars=False)),
+            "grads": {
+                name: None if p.grad is None else p.grad.detach().clone()
+                for name, p in model.named_parameters()
+            },
+            "optimizer": _clone(optimizer.state_dict()) if optimizer is not None else None,
+        }
+        if directory is not None:
+            with tempfile.NamedTemporaryFile(
+                dir=directory, prefix="lrguard-snapshot-", suffix=".pt", delete=False
+            ) as handle:
+                path = Path(handle.name)
+            self._path = path
+            torch.save(heavy, self._path)
+            self._heavy: dict[str, Any] | None = None
+        else:
+            self._heavy = heavy
+        self._requires_grad = {name: p.requires_grad for name, p in model.named_parameters()}
+        self._modes = {name: m.training for name, m in model.named_modules()}
+        self._scheduler = _clone(scheduler.state_dict()) if scheduler is not None else None
+        self._scaler = _clone(scaler.state_dict()) if scaler is not None else None
+        self._objects = {
+            name: (owner, attribute, copy.deepcopy(getattr(owner, attribute)))
+            for name, (owner, attribute) in (objects or {}).items()
+        }
+        self._rng = rng_states()
+
+    def restore(self) -> None:
+        """Put everything back as it was when the snapshot was taken."""
+        if self._path is not None:
+            heavy = torch.load(self._path, weights_only=False)
+            self._path.unlink(missing_ok=True)
+            self._path = None
+        else:
+            heavy = self._heavy
+        assert heavy is not None, "a snapshot is restored once"
+        self._heavy = None
+        with torch.no_grad():
+            self.model.load_state_dict(heavy["model"], strict=True)
+        for name, param in self.model.named_parameters():
+            saved = heavy["grads"].get(name)
+            param.grad = None if saved is None else saved.to(param.device)
+            param.requires_grad_(self._requires_grad[name])
+        for name, module in self.model.named_modules():
+            module.training = self._modes[name]
+        if self.optimizer is not None:
+            self.optimizer.load_state_dict(heavy["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(self._scheduler)
+        if self.scaler is not None:
+            self.scaler.load_state_dict(self._scaler)
+        for owner, attribute, value in self._objects.values():
+            setattr(owner, attribute, value)
+        set_rng_states(self._rng)
