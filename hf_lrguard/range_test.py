@@ -120,8 +120,8 @@ def find_learning_rate(
         return total
 
     try:
-        for group in optimizer.param_groups:
-            group["lr"] = start_lr * float(group["lr"]) / starting_rates[0]
+        for group in optimizer.param_groups:  # groups keep the ratio they were built with
+            group["lr"] = float(group.get("initial_lr", group["lr"]))
         run_sweep(optimizer, train_step, settings, recorder, progress=progress and main)
     finally:
         for group, rate in zip(optimizer.param_groups, starting_rates, strict=True):

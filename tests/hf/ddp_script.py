@@ -1,4 +1,5 @@
-"""Run by ``torchrun --nproc_per_node 2`` from test_distributed.py (gloo, CPU)."""
+"""Run by ``torchrun --nproc_per_node 2`` from test_distributed.py (gloo, CPU); with a second
+argument ``range``, a range test runs before training."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hf_lrguard import LRGuardCallback  # noqa: E402
+from hf_lrguard.range_test import find_learning_rate  # noqa: E402
 from tests.hf.conftest import logged_lrs, make_args, make_trainer  # noqa: E402
 
 
@@ -24,9 +26,14 @@ def main() -> None:
     )
     guard = LRGuardCallback()
     trainer = make_trainer(args, callbacks=[guard])
-    trainer.train()
     rank = int(os.environ["RANK"])
+    sweep = None
+    if len(sys.argv) > 2 and sys.argv[2] == "range":
+        result = find_learning_rate(trainer, num_steps=40, progress=False, verbose=False)
+        sweep = {"losses": result.losses, "suggestions": result.suggestions}
+    trainer.train()
     out = {
+        "sweep": sweep,
         "records": guard.records,
         "global_step": trainer.state.global_step,
         "max_lr": max(logged_lrs(trainer)) if logged_lrs(trainer) else None,

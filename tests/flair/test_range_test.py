@@ -1,0 +1,186 @@
+"""flair_lrguard.find_learning_rate on real Flair models: exact restore, files, suggestion."""
+
+from __future__ import annotations
+
+import random
+
+import numpy
+import pytest
+import torch
+
+from flair_lrguard import LRGuardPlugin
+from flair_lrguard.range_test import find_learning_rate
+from lrguard import read_jsonl
+from lrguard.range_test import RangeTestResult
+from tests.flair.conftest import FAST, Recorder
+
+QUIET = {"progress": False, "verbose": False}
+
+
+def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _rng() -> tuple:
+    return random.getstate(), numpy.random.get_state()[1].tolist(), torch.get_rng_state()
+
+
+def _same_rng(a: tuple, b: tuple) -> bool:
+    return a[0] == b[0] and a[1] == b[1] and torch.equal(a[2], b[2])
+
+
+class RecordingSGD(torch.optim.SGD):
+    """SGD that remembers every group's rate at each step (to see what the sweep used)."""
+
+    seen: list[list[float]] = []
+
+    def step(self, closure=None):  # noqa: D102
+        RecordingSGD.seen.append([g["lr"] for g in self.param_groups])
+        return super().step(closure)
+
+
+def test_model_and_generators_are_restored_bit_for_bit(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    model = trainer.model
+    before, rng = _state(model), _rng()
+    params = [id(p) for p in model.parameters()]
+    result = find_learning_rate(trainer, tmp_path, mini_batch_size=4, **QUIET)
+    assert len(result.rates) > 20
+    assert _same(before, _state(model)) and _same_rng(rng, _rng())
+    assert [id(p) for p in model.parameters()] == params  # same objects, restored in place
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_training_after_the_test_equals_training_without_it(trainer_factory, tmp_path):
+    """The strongest read-back: the run that follows is the run the user would have had."""
+    runs = []
+    for name, probe in (("plain", False), ("probed", True)):
+        trainer = trainer_factory()
+        if probe:
+            find_learning_rate(trainer, tmp_path / "lr", mini_batch_size=4, **QUIET)
+        recorder = Recorder()
+        trainer.train(tmp_path / name, learning_rate=0.1, max_epochs=3, plugins=[recorder], **FAST)
+        runs.append((_state(trainer.model), [e.scores for e in recorder.epochs]))
+    assert _same(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+def test_an_already_trained_model_is_swept_and_restored(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    trainer.train(tmp_path / "first", learning_rate=0.5, max_epochs=15, **FAST)
+    before = _state(trainer.model)
+    result = find_learning_rate(trainer, tmp_path / "lr", mini_batch_size=4, **QUIET)
+    assert len(result.rates) > 50, result.notes  # not stopped after a step or two
+    assert _same(before, _state(trainer.model))
+
+
+def test_chunked_batches_accumulate_and_restore(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    before = _state(trainer.model)
+    result = find_learning_rate(
+        trainer, tmp_path, mini_batch_size=8, mini_batch_chunk_size=3, **QUIET
+    )
+    assert result.suggested_lr is not None
+    assert _same(before, _state(trainer.model))
+
+
+def test_files_flair_plotter_and_decision(trainer_factory, tmp_path):
+    from flair.visual.training_curves import Plotter
+
+    result = find_learning_rate(trainer_factory(), tmp_path, mini_batch_size=4, **QUIET)
+    lrs, losses = Plotter._extract_learning_rate(tmp_path / "learning_rate.tsv")
+    assert lrs == pytest.approx(result.rates) and len(losses) == len(result.rates)
+    Plotter().plot_learning_rate(tmp_path / "learning_rate.tsv")
+    assert (tmp_path / "learning_rate.png").stat().st_size > 0
+    assert (tmp_path / "lr_range_test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    back = RangeTestResult.from_json((tmp_path / "lr_range_test.json").read_text())
+    assert back.suggested_lr == result.suggested_lr and back.arguments == result.arguments
+    (record,) = read_jsonl(tmp_path / "lrguard.jsonl")
+    assert record["rule"] == "LRG090" and record["action"] == "noted"
+    assert record["after"] == result.arguments
+
+
+def test_short_data_is_cycled_and_said(trainer_factory, tmp_path):
+    result = find_learning_rate(trainer_factory(), tmp_path, mini_batch_size=8, **QUIET)
+    # 24 sentences in batches of 8: 3 batches per pass
+    assert result.batches_cycled >= 10
+    assert any("cycled" in note for note in result.notes)
+    assert result.stop_reason in ("completed", "diverged")
+
+
+def test_divergence_ends_the_sweep_early(trainer_factory, tmp_path):
+    """With noisy labels (not separable) a huge rate makes the loss explode."""
+    trainer = trainer_factory()
+    for i, sentence in enumerate(trainer.corpus.train):
+        if i % 3 == 0:
+            other = "politics" if sentence.get_label("topic").value == "sports" else "sports"
+            sentence.set_label("topic", other)
+    result = find_learning_rate(
+        trainer, tmp_path, mini_batch_size=4, end_lr=1e4, max_grad_norm=None, **QUIET
+    )
+    assert result.stop_reason in ("diverged", "non_finite")
+    assert len(result.rates) < 100
+
+
+def test_decoder_groups_are_swept_in_proportion(trainer_factory, tmp_path):
+    RecordingSGD.seen = []
+    result = find_learning_rate(
+        trainer_factory(),
+        tmp_path,
+        optimizer=RecordingSGD,
+        learning_rate=0.01,
+        decoder_learning_rate=0.1,
+        mini_batch_size=4,
+        **QUIET,
+    )
+    assert RecordingSGD.seen and all(len(rates) == 2 for rates in RecordingSGD.seen)
+    # group 0 is the decoder (as Flair builds it): 10x the embeddings' group at every step
+    assert all(d == pytest.approx(10 * e) for d, e in RecordingSGD.seen)
+    assert RecordingSGD.seen[0][1] == pytest.approx(1e-7)
+    args = result.arguments
+    assert args["decoder_learning_rate"] == pytest.approx(10 * args["learning_rate"], rel=0.05)
+    assert args["min_learning_rate"] < args["learning_rate"]
+
+
+def test_decoder_rate_without_a_rate_is_refused(trainer_factory, tmp_path):
+    with pytest.raises(ValueError, match="decoder_learning_rate=0.1 needs learning_rate"):
+        find_learning_rate(trainer_factory(), tmp_path, decoder_learning_rate=0.1, **QUIET)
+
+
+def test_same_seed_same_data_same_suggestion(trainer_factory, tmp_path):
+    results = [
+        find_learning_rate(trainer_factory(), tmp_path / str(i), mini_batch_size=4, **QUIET)
+        for i in range(2)
+    ]
+    assert results[0].losses == results[1].losses
+    assert results[0].suggestions == results[1].suggestions
+
+
+def test_the_suggestion_trains_under_the_guard_without_floor_findings(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    result = find_learning_rate(trainer, tmp_path / "lr", mini_batch_size=4, **QUIET)
+    plugin = LRGuardPlugin(on_violation="error")
+    trainer.train(tmp_path / "run", max_epochs=2, plugins=[plugin], **result.arguments, **FAST)
+    codes = {d["rule"] for d in plugin.decisions}
+    assert not {"LRG001", "LRG002"} & codes, plugin.decisions
+
+
+def test_bad_settings_fail_before_anything_trains(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    before = _state(trainer.model)
+    with pytest.raises(ValueError, match="num_steps=3 is too few"):
+        find_learning_rate(trainer, tmp_path, num_steps=3, **QUIET)
+    assert _same(before, _state(trainer.model))
+    assert not (tmp_path / "learning_rate.tsv").exists()
+
+
+def test_copy_kept_on_disk_restores_too(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    before = _state(trainer.model)
+    find_learning_rate(trainer, tmp_path, mini_batch_size=4, keep_copy_on_disk=True, **QUIET)
+    assert _same(before, _state(trainer.model))
+    assert not list(tmp_path.glob("lrguard-snapshot-*"))
