@@ -12,5 +12,12 @@ require("flair", "flair", "flair_lrguard")
 
 from flair_lrguard.check import check_args, check_train_args  # noqa: E402 (after the check above)
 from flair_lrguard.plugin import AnnealingSettings, LRGuardPlugin  # noqa: E402 (after the check above)
+from flair_lrguard.range_test import find_learning_rate  # noqa: E402 (after the check above)
 
-__all__ = ["AnnealingSettings", "LRGuardPlugin", "check_args", "check_train_args"]
+__all__ = [
+    "AnnealingSettings",
+    "LRGuardPlugin",
+    "check_args",
+    "check_train_args",
+    "find_learning_rate",
+]

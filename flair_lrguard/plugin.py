@@ -31,6 +31,19 @@ from lrguard.policy import resolve_policy
 
 log = logging.getLogger("flair.lrguard")
 
+
+def fine_tunes_pretrained(model: Any) -> bool:
+    """True when ``model`` fine-tunes transformer embeddings (``fine_tune=True``): its rate is
+    then judged as fine-tuning a pretrained model (LRG091), otherwise as training from
+    scratch (the trained layers are new; classic embeddings stay fixed)."""
+    from flair.embeddings import TransformerEmbeddings
+
+    return any(
+        isinstance(module, TransformerEmbeddings) and bool(getattr(module, "fine_tune", False))
+        for module in model.modules()
+    )
+
+
 STATE_SCHEMA = 1
 
 UNFIXABLE_IN_FLAIR = ("LRG004",)
@@ -157,6 +170,7 @@ class LRGuardPlugin(TrainerPlugin):
             framework_version=flair.__version__,
             guard_annealing=kwargs,
             guarded=True,
+            pretrained=fine_tunes_pretrained(trainer.model),
         )
         self.preflight = decide(self.plan, self.policy, "flair", cannot_fix=UNFIXABLE_IN_FLAIR)
         if self.preflight.error is not None:

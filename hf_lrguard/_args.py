@@ -41,6 +41,21 @@ def early_stopping_settings(stateful_callbacks: Mapping[str, Any] | None) -> dic
     }
 
 
+def is_pretrained(model: Any) -> bool | None:
+    """True when ``model`` was loaded from a checkpoint (``from_pretrained`` records where:
+    ``name_or_path``), False when built from a config; None when there is no model.
+
+    Example:
+        >>> is_pretrained(None) is None
+        True
+    """
+    if model is None:
+        return None
+    config = getattr(model, "config", None)
+    path = getattr(model, "name_or_path", None) or getattr(config, "_name_or_path", None)
+    return bool(path)
+
+
 def build_plan(
     args: Any,
     num_training_steps: int | None = None,

@@ -10,7 +10,7 @@ from typing import Any
 from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
-from hf_lrguard._args import build_plan, early_stopping_settings
+from hf_lrguard._args import build_plan, early_stopping_settings, is_pretrained
 from hf_lrguard._live import (
     improves,
     rebuild_schedule,
@@ -133,6 +133,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._start_run(args.output_dir)
         self._user_scheduler = kwargs.get("lr_scheduler") is not None
         self._user_optimizer = kwargs.get("optimizer")
+        self._pretrained = is_pretrained(kwargs.get("model"))
         if self._user_scheduler:  # its checks need the run's steps: at on_train_begin
             return
         total = args.max_steps if args.max_steps and args.max_steps > 0 else None
@@ -232,6 +233,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         logged: adjustments are logged once they are read back). A refusal is logged and
         raised at once, with the decisions taken before it."""
         extra = dict(extra or {})
+        extra["pretrained"] = getattr(self, "_pretrained", None)
         extra.update(early_stopping_settings(getattr(state, "stateful_callbacks", None)))
         plan = build_plan(args, total, optimizer=self._user_optimizer, extra=extra)
         result = decide(plan, self.policy, FRAMEWORK)

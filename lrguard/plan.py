@@ -147,6 +147,9 @@ class TrainingPlan:
         min_learning_rate: Flair's ``min_learning_rate`` as given (a float or a list).
         annealing_given: Flair's annealing settings as given, before validation.
         metric: how a Hugging Face run judges evaluations.
+        optimizer: the optimizer as given (a class name or an ``optim`` value), when known.
+        pretrained: the run fine-tunes a pretrained network (True), trains from scratch
+            (False), or it is not known (None).
         source: how ``lrguard check`` read the config (None for live runs).
         trajectory: the per-step rates of a real scheduler object, replayed by
             ``torch_lrguard`` (None for configs): the input of LRG060 - LRG067.
@@ -176,6 +179,8 @@ class TrainingPlan:
     min_learning_rate: Any = None
     annealing_given: dict[str, Any] | None = None
     metric: MetricPlan = field(default_factory=MetricPlan)
+    optimizer: Any = None
+    pretrained: bool | None = None
     source: ConfigSource | None = None
     trajectory: Trajectory | None = None
     locations: dict[str, str] = field(default_factory=dict)

@@ -21,6 +21,7 @@ FLAIR_TRAIN_DEFAULTS: dict[str, Any] = {
     "train_with_dev": False,
     "attach_default_scheduler": True,
     "decoder_learning_rate": None,
+    "optimizer": "SGD",
 }
 """``ModelTrainer.train`` defaults (identical in Flair 0.13.1 - 0.15.1)."""
 
@@ -28,6 +29,7 @@ FLAIR_FINE_TUNE_DEFAULTS: dict[str, Any] = {
     "learning_rate": 5e-5,
     "max_epochs": 10,
     "decoder_learning_rate": None,
+    "optimizer": "AdamW",
 }
 """``ModelTrainer.fine_tune`` defaults (linear schedule, no plateau annealing)."""
 
@@ -95,6 +97,7 @@ def flair_plan(
     framework_version: str | None = None,
     guard_annealing: Mapping[str, Any] | None = None,
     guarded: bool = False,
+    pretrained: bool | None = None,
 ) -> TrainingPlan:
     """The plan of a Flair training call.
 
@@ -108,6 +111,7 @@ def flair_plan(
             annealing of its own (``train_custom``, ``attach_default_scheduler=False``);
             keys ``min_learning_rate`` and those of ``ANNEALING_KEYS``.
         guarded: the call runs with ``LRGuardPlugin`` (its stop rule, not Flair's).
+        pretrained: the model fine-tunes pretrained (transformer) embeddings; None: unknown.
 
     Example:
         >>> plan = flair_plan({"learning_rate": 1e-5, "patience": 10})
@@ -123,6 +127,8 @@ def flair_plan(
             param_groups=groups,
             max_epochs=_int_or_none(args.get("max_epochs")),
             entry=entry,
+            optimizer=_name(args["optimizer"]),
+            pretrained=pretrained,
         )
     args = {**FLAIR_TRAIN_DEFAULTS, **kwargs}
     stock_annealing = entry == "train" and bool(args["attach_default_scheduler"])
@@ -152,7 +158,14 @@ def flair_plan(
         entry=entry,
         min_learning_rate=min_lr,
         annealing_given=raw_annealing,
+        optimizer=_name(args["optimizer"]),
+        pretrained=pretrained,
     )
+
+
+def _name(optimizer: Any) -> Any:
+    """An optimizer class's name ('SGD'); names and other values as given."""
+    return getattr(optimizer, "__name__", optimizer)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -135,6 +135,8 @@ def plan_from_hf_args(
         },
         early_stopping=early,
         learning_rate=get("learning_rate"),
+        optimizer=raw.get("optim") or "adamw_torch",
+        pretrained=pretrained_from(raw),
         metric=MetricPlan(
             name=metric,
             greater_is_better=greater,
@@ -143,6 +145,17 @@ def plan_from_hf_args(
         locations=dict(locations or {}),
         lines=dict(lines or {}),
     )
+
+
+def pretrained_from(raw: Mapping[str, Any]) -> bool | None:
+    """True when the run starts from a pretrained model: ``pretrained`` as given by a live
+    integration, or a model path in the config (``model_name_or_path``, axolotl's
+    ``base_model``); None when unknown."""
+    if isinstance(raw.get("pretrained"), bool):
+        return raw["pretrained"]
+    if raw.get("model_name_or_path") or raw.get("base_model"):
+        return True
+    return None
 
 
 def is_hf_plan(plan: TrainingPlan) -> bool:

@@ -67,7 +67,7 @@ def _lines(doc: Document, locations: dict[str, str]) -> dict[str, int]:
 def _hf_plan(
     doc: Document, kind: str, options: StepOptions
 ) -> tuple[TrainingPlan, HfView, StepCount]:
-    from lrguard.adapters.hf_args import plan_from_hf_args
+    from lrguard.adapters.hf_args import plan_from_hf_args, pretrained_from
 
     view = _HF_VIEWS[kind](doc.data)
     steps = count_steps(view.args, options, view.dataset_steps)
@@ -78,6 +78,8 @@ def _hf_plan(
         locations=locations,
         lines=_lines(doc, locations),
     )
+    if plan.pretrained is None:  # the model is named outside the TrainingArguments fields
+        plan.pretrained = pretrained_from(doc.data)
     stray = {k: doc.data[k] for k in view.stray_keys}
     plan.source = ConfigSource(
         kind=kind,

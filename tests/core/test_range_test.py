@@ -195,3 +195,29 @@ def test_the_suggested_floor_passes_the_guards_own_checks(tmp_path: Path, name: 
     assert not {"LRG001", "LRG002", "LRG011", "LRG012", "LRG013"} & set(codes), codes
     if floor.key:
         assert 0 < floor.value < lr
+
+
+def test_plausible_rates_by_optimizer_and_kind() -> None:
+    """LRG091's prior: flagged only far outside the band, silent inside or when unknown."""
+    from lrguard.plan import ParamGroupPlan, TrainingPlan
+    from lrguard.rules import check_plan
+
+    def codes(lr, optimizer, pretrained, framework="hf"):
+        plan = TrainingPlan(
+            framework=framework,
+            learning_rate=lr,
+            param_groups=[ParamGroupPlan(index=0, lr=lr)],
+            optimizer=optimizer,
+            pretrained=pretrained,
+        )
+        return [f.code for f in check_plan(plan, select=["LRG091"])]
+
+    assert codes(0.1, "adamw_torch", True) == ["LRG091"]  # AdamW at 0.1 (flair#1968)
+    assert codes(0.1, "SGD", True, "flair") == ["LRG091"]  # SGD 0.1 on fine-tuned embeddings
+    assert codes(1e-6, "SGD", False, "flair") == ["LRG091"]  # from scratch at 1e-6
+    assert codes(1e-6, "AdamW", False) == ["LRG091"]
+    assert codes(5e-5, "adamw_torch", True) == []
+    assert codes(2e-4, "paged_adamw_8bit", True) == []  # LoRA-style rate
+    assert codes(0.1, "SGD", False, "flair") == []  # Flair's default from scratch
+    assert codes(0.1, "adamw_torch", None) == []  # kind unknown: no judgement
+    assert codes(0.1, "lion_32bit", True) == []  # family not judged

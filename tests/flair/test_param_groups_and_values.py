@@ -109,7 +109,7 @@ def test_negative_min_learning_rate_is_refused(trainer_factory, tmp_path):
 def test_zero_min_learning_rate_means_no_floor(trainer_factory, tmp_path):
     plugin = LRGuardPlugin()
     trainer_factory().train(
-        tmp_path, learning_rate=1e-5, min_learning_rate=0, max_epochs=2, plugins=[plugin], **FAST
+        tmp_path, learning_rate=0.01, min_learning_rate=0, max_epochs=2, plugins=[plugin], **FAST
     )
     assert plugin.floors == (0.0,)
     assert not [d for d in plugin.decisions if d["severity"] != "info"]

@@ -184,3 +184,47 @@ def test_copy_kept_on_disk_restores_too(trainer_factory, tmp_path):
     find_learning_rate(trainer, tmp_path, mini_batch_size=4, keep_copy_on_disk=True, **QUIET)
     assert _same(before, _state(trainer.model))
     assert not list(tmp_path.glob("lrguard-snapshot-*"))
+
+
+def test_prior_flags_sgd_at_0_1_on_fine_tuned_transformer_embeddings(tmp_path, monkeypatch):
+    """flair#1968: transformer embeddings fine-tuned with train()'s SGD default 0.1."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import flair
+    from flair.data import Corpus
+    from flair.datasets import SentenceDataset
+    from flair.embeddings import TransformerDocumentEmbeddings
+    from flair.models import TextClassifier
+    from flair.trainers import ModelTrainer
+    from transformers import BertConfig, BertModel
+
+    from demo.flair_tiny import _sentences
+    from tests.tiny_text import BERT_SPECIALS, word_tokenizer
+
+    path = tmp_path / "tiny-bert"
+    tokenizer = word_tokenizer(BERT_SPECIALS)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    flair.set_seed(0)
+    embeddings = TransformerDocumentEmbeddings(str(path), fine_tune=True)
+    corpus = Corpus(
+        train=SentenceDataset(_sentences(8, 1)),
+        dev=SentenceDataset(_sentences(4, 2)),
+        test=SentenceDataset(_sentences(4, 3)),
+        sample_missing_splits=False,
+    )
+    label_dict = corpus.make_label_dictionary("topic", add_unk=False)
+    model = TextClassifier(embeddings, label_dictionary=label_dict, label_type="topic")
+    plugin = LRGuardPlugin()
+    ModelTrainer(model, corpus).train(
+        tmp_path / "run", learning_rate=0.1, max_epochs=1, plugins=[plugin], **FAST
+    )
+    (record,) = [d for d in plugin.decisions if d["rule"] == "LRG091"]
+    assert "fine-tuning a pretrained model" in record["message"] and "SGD" in record["message"]

@@ -53,6 +53,7 @@ def test_decisions_are_saved_in_the_model_card_of_the_best_model(trainer_factory
     )
     card = TextClassifier.load(tmp_path / "best-model.pt").model_card
     assert card["lrguard"]["policy"]["on_violation"] == "adjust"
-    assert [d["rule"] for d in card["lrguard"]["decisions"]] == ["LRG001"]
+    # LRG001 fixed the floor; LRG091 notes that SGD at 1e-5 barely trains a model from scratch
+    assert [d["rule"] for d in card["lrguard"]["decisions"]] == ["LRG001", "LRG091"]
     plugin_states = card["training_parameters"]["plugins"]
     assert any(state["__cls__"].endswith("LRGuardPlugin") for state in plugin_states)
