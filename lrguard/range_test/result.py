@@ -254,12 +254,10 @@ class RangeTestResult:
         from lrguard.extras import require
 
         require("matplotlib", "plot", "RangeTestResult.plot")
-        import matplotlib
+        from matplotlib.figure import Figure  # no pyplot: the user's backend is untouched
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig = Figure(figsize=(7, 4))
+        ax = fig.subplots()
         try:
             ax.plot(self.rates, self.losses, color="0.75", linewidth=0.8, label="loss")
             ax.plot(self.rates, self.smoothed, color="C0", label="smoothed loss")
@@ -291,5 +289,5 @@ class RangeTestResult:
             fig.tight_layout()
             fig.savefig(path, dpi=100)
         finally:
-            plt.close(fig)
+            fig.clear()
         return Path(path)

@@ -221,3 +221,12 @@ def test_plausible_rates_by_optimizer_and_kind() -> None:
     assert codes(0.1, "SGD", False, "flair") == []  # Flair's default from scratch
     assert codes(0.1, "adamw_torch", None) == []  # kind unknown: no judgement
     assert codes(0.1, "lion_32bit", True) == []  # family not judged
+
+
+def test_plot_writes_a_png_and_leaves_the_matplotlib_backend_alone(tmp_path: Path) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    backend = matplotlib.get_backend()
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical)
+    result.plot(tmp_path / "r.png")
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert matplotlib.get_backend() == backend

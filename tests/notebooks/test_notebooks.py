@@ -15,12 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_notebooks_exist():
+def test_the_notebooks_exist():
     names = [nb.name for nb in NOTEBOOKS]
     for expected in (
         "01_flair_premature_stop.ipynb",
         "02_hf_lr_scheduler_kwargs.ipynb",
         "03_ci_preflight.ipynb",
+        "04_lr_range_test.ipynb",
     ):
         assert expected in names
 
