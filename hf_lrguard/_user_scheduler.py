@@ -51,14 +51,31 @@ def scheduler_given_by_user(trainer: Any) -> bool | None:
     ``_created_lr_scheduler = True`` (``create_scheduler``) and resets the mark before each
     ``train()``; a scheduler present without the mark was given to the constructor.
     DeepSpeed's own scheduler (``is_deepspeed_enabled``) is not a user scheduler. None when
-    the trainer does not say (an unknown version or a trainer that is not transformers').
+    the trainer does not say: an unknown version, a trainer that is not transformers', or a
+    subclass overriding ``create_scheduler`` (axolotl's builds its ``one_cycle`` / ``rex`` /
+    ``cosine_min_lr_ratio`` schedules without the mark) whose schedule is unmarked; the
+    caller then keeps what ``on_init_end`` saw.
     """
     created = getattr(trainer, "_created_lr_scheduler", None)
     if not isinstance(created, bool):
         return None
-    if getattr(trainer, "is_deepspeed_enabled", False):
+    if created or getattr(trainer, "is_deepspeed_enabled", False):
         return False
-    return not created and getattr(trainer, "lr_scheduler", None) is not None
+    if getattr(trainer, "lr_scheduler", None) is None:
+        return False
+    if _builds_its_own_schedule(trainer):
+        return None  # e.g. axolotl's trainer builds one_cycle / rex without the mark
+    return True
+
+
+def _builds_its_own_schedule(trainer: Any) -> bool:
+    """A ``Trainer`` subclass that overrides ``create_scheduler``: it may build a schedule
+    without setting ``_created_lr_scheduler``, so the mark says nothing about who built it."""
+    from transformers import Trainer
+
+    if not isinstance(trainer, Trainer):
+        return True
+    return type(trainer).create_scheduler is not Trainer.create_scheduler
 
 
 def evaluations_left(args: Any, state: Any, steps_per_epoch: int | None) -> int:

@@ -165,3 +165,28 @@ def test_the_same_guard_serves_a_user_scheduler_then_a_built_one(tmp_path):
     second.add_callback(guard)
     second.train()
     assert guard._user_scheduler is False and second.state.global_step == 10
+
+
+def test_a_subclass_building_its_own_schedule_without_the_mark_is_not_the_users(tmp_path):
+    """axolotl's trainer builds one_cycle / rex in ``create_scheduler`` without setting
+    ``_created_lr_scheduler``: such a schedule is not taken for one given to the constructor."""
+    from transformers import get_scheduler
+
+    class OwnSchedule(Trainer):
+        def create_scheduler(self, num_training_steps, optimizer=None):
+            if self.lr_scheduler is None:
+                self.lr_scheduler = get_scheduler(
+                    "linear", self.optimizer, num_warmup_steps=0, num_training_steps=10
+                )
+            return self.lr_scheduler
+
+    guard = LRGuardCallback()
+    trainer = OwnSchedule(
+        model=tiny_model(),
+        args=make_args(tmp_path, max_steps=10),
+        train_dataset=TinyData(64),
+    )
+    trainer.add_callback(guard)
+    trainer.train()
+    assert trainer._created_lr_scheduler is False and trainer.lr_scheduler is not None
+    assert guard._user_scheduler is False and trainer.state.global_step == 10
