@@ -165,3 +165,31 @@ def test_fine_tune_warmup_of_the_whole_run_is_logged(trainer_factory, tmp_path):
     assert guarded.rates == stock.rates and max(stock.rates) < 0.8 * LR
     assert read_jsonl(tmp_path / "guarded" / "lrguard.jsonl") == [record]
     assert "LRG064" in (tmp_path / "guarded" / "training.log").read_text()
+
+
+class OnPlateau(TrainerPlugin):
+    """A user's plugin stepping ``ReduceLROnPlateau`` with the dev score after evaluation."""
+
+    @TrainerPlugin.hook
+    def after_setup(self, **kw: Any) -> None:
+        optimizer = self.trainer.optimizer
+        self.scheduler = L.ReduceLROnPlateau(optimizer, mode="max", patience=0, factor=0.1)
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, validation_scores: tuple = (), **kw: Any) -> None:
+        if validation_scores:
+            self.scheduler.step(validation_scores[0])
+
+
+def test_a_metric_driven_scheduler_is_replayed_per_epoch_in_its_worst_case(
+    trainer_factory, tmp_path
+):
+    assert drivers(OnPlateau()) == [Driver("scheduler", "epoch")]
+    stock = _custom(trainer_factory, tmp_path / "stock", [OnPlateau()], max_epochs=5)
+    guard = LRGuardPlugin()
+    guarded = _custom(trainer_factory, tmp_path / "guarded", [OnPlateau(), guard], max_epochs=5)
+    [record] = guard.decisions
+    assert (record["rule"], record["action"]) == ("LRG067", "noted")
+    assert "stepped per epoch by OnPlateau.scheduler" in record["message"]
+    assert "worst case" in record["message"] and "of 5 metric steps" in record["message"]
+    assert guarded.rates == stock.rates and len(guarded.rates) == 5 * BATCHES
