@@ -37,9 +37,7 @@ BATCH_EVENTS = frozenset(
 )
 """Events Flair dispatches once per mini-batch."""
 
-EPOCH_EVENTS = frozenset(
-    {"before_training_epoch", "after_training_epoch", "after_evaluation", "evaluation"}
-)
+EPOCH_EVENTS = frozenset({"before_training_epoch", "after_training_epoch", "after_evaluation"})
 """Events Flair dispatches once per epoch."""
 
 _STEP_CALL = re.compile(r"self\.([A-Za-z_]\w*)\.step\s*\(")
