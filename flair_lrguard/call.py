@@ -17,6 +17,7 @@ from typing import Any
 from flair.trainers.plugins import AnnealingPlugin, TrainerPlugin
 from flair.trainers.plugins.functional.linear_scheduler import LinearSchedulerPlugin
 
+from flair_lrguard.schedulers import drivers
 from lrguard.adapters.flair_kwargs import Entry
 
 ADOPTED_SETTINGS = (
@@ -48,12 +49,21 @@ class TrainCall:
         kwargs: the call's arguments the plan is built from.
         stock_annealing: the AnnealingPlugin instances to take over from.
         adopted: the settings read from the (first) AnnealingPlugin.
+        scheduled_by: the class names of the call's plugins that step a scheduler of their
+            own (other than Flair's ``LinearSchedulerPlugin``), see ``schedulers.drivers``.
     """
 
     entry: Entry
     kwargs: dict[str, Any]
     stock_annealing: list[AnnealingPlugin] = field(default_factory=list)
     adopted: dict[str, Any] = field(default_factory=dict)
+    scheduled_by: list[str] = field(default_factory=list)
+
+    @property
+    def guard_anneals(self) -> bool:
+        """Whether the guard anneals on plateau: not under ``fine_tune``'s linear schedule,
+        nor in ``train_custom`` next to a plugin that steps a scheduler of its own."""
+        return self.entry == "train" or (self.entry == "train_custom" and not self.scheduled_by)
 
 
 def find_train_custom_locals(trainer: Any) -> dict[str, Any] | None:
@@ -71,12 +81,15 @@ def describe_call(values: dict[str, Any]) -> TrainCall:
     plugins = list(values.get("plugins") or [])
     stock = [p for p in plugins if isinstance(p, AnnealingPlugin)]
     kwargs = {key: values[key] for key in CALL_KEYS if key in values}
+    scheduled_by = [
+        type(p).__name__ for p in plugins if not isinstance(p, LinearSchedulerPlugin) and drivers(p)
+    ]
     if any(isinstance(p, LinearSchedulerPlugin) for p in plugins):
-        return TrainCall("fine_tune", kwargs)
+        return TrainCall("fine_tune", kwargs, scheduled_by=scheduled_by)
     if not stock:
-        return TrainCall("train_custom", kwargs)
+        return TrainCall("train_custom", kwargs, scheduled_by=scheduled_by)
     adopted = {key: getattr(stock[0], key) for key in ADOPTED_SETTINGS if hasattr(stock[0], key)}
-    return TrainCall("train", kwargs, stock, adopted)
+    return TrainCall("train", kwargs, stock, adopted, scheduled_by)
 
 
 def neutralize(plugin: TrainerPlugin) -> None:

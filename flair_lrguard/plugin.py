@@ -13,6 +13,7 @@ from flair.trainers.plugins.metric_records import MetricRecord
 from pydantic import BaseModel, ConfigDict, Field
 
 from flair_lrguard.call import TrainCall, describe_call, find_train_custom_locals, neutralize
+from flair_lrguard.schedulers import Driver, batches_per_epoch, drivers, world_size
 from lrguard import (
     Action,
     Decision,
@@ -28,6 +29,8 @@ from lrguard.annealing import PlateauOutcome, PlateauState, plateau_step
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.policy import resolve_policy
+from torch_lrguard.check import preflight as replay_preflight
+from torch_lrguard.check import scheduler_plan
 
 log = logging.getLogger("flair.lrguard")
 
@@ -49,6 +52,11 @@ STATE_SCHEMA = 1
 UNFIXABLE_IN_FLAIR = ("LRG004",)
 """Flair builds its optimizer from ``learning_rate`` before any plugin hook can change it,
 so a learning rate given as a string cannot be coerced: it is refused with the fix."""
+
+SCHEDULER_REFUSAL_NOTE = (
+    "lrguard does not rebuild a scheduler that a plugin builds and steps: change its "
+    "arguments (or fine_tune's warmup_fraction / max_epochs) as the fix says."
+)
 
 
 class AnnealingSettings(BaseModel):
@@ -128,6 +136,8 @@ class LRGuardPlugin(TrainerPlugin):
         self.state: PlateauState | None = None
         self.stop_reason: str | None = None
         self._base_path: Path | None = None
+        self._run_length: dict[str, Any] = {}
+        self._schedules_checked = False
 
     @property
     def decisions(self) -> list[dict[str, Any]]:
@@ -165,13 +175,14 @@ class LRGuardPlugin(TrainerPlugin):
         has_dev = bool(trainer.corpus.dev)
         self.plan = flair_plan(
             kwargs,
-            call.entry,
+            call.entry if call.guard_anneals or call.entry == "fine_tune" else "fine_tune",
             has_dev=has_dev,
             framework_version=flair.__version__,
             guard_annealing=kwargs,
             guarded=True,
             pretrained=fine_tunes_pretrained(trainer.model),
         )
+        self.plan.entry = call.entry
         self.preflight = decide(self.plan, self.policy, "flair", cannot_fix=UNFIXABLE_IN_FLAIR)
         if self.preflight.error is not None:
             base_path = call.kwargs.get("base_path")
@@ -190,6 +201,10 @@ class LRGuardPlugin(TrainerPlugin):
             self._preflight(call, self.trainer, neutralize_now=False)
         if self.preflight is None or self.plan is None:
             return
+        self._run_length = {
+            key: kw.get(key) for key in ("dataset_size", "mini_batch_size", "max_epochs")
+        }
+        self._run_length["world_size"] = world_size(bool(kw.get("multi_gpu", False)))
         self._open_log(Path(base_path) if base_path is not None else None, self.model)
         adjusted = self.preflight.plan
         groups = self.trainer.optimizer.param_groups
@@ -199,8 +214,10 @@ class LRGuardPlugin(TrainerPlugin):
                 f"{len(adjusted.param_groups)} (decoder_learning_rate gives 2, else 1); "
                 "LRGuardPlugin supports the optimizer ModelTrainer builds itself."
             )
-        for group, planned in zip(groups, adjusted.param_groups, strict=True):
-            if float(group["lr"]) != float(planned.lr):
+        for group, planned, given in zip(
+            groups, adjusted.param_groups, self.plan.param_groups, strict=True
+        ):  # only what the pre-flight changed: a plugin's scheduler may have set the rate
+            if float(planned.lr) != float(given.lr):
                 group["lr"] = float(planned.lr)
         if adjusted.annealing is not None:
             self.floors = tuple(
@@ -237,8 +254,69 @@ class LRGuardPlugin(TrainerPlugin):
             for stock in self.call.stock_annealing:
                 if stock.pluggable is not None:
                     neutralize(stock)
+        if not self._schedules_checked:
+            self._schedules_checked = True
+            self._check_schedulers(epoch)
         if self.stop_reason is not None:
             raise TrainingInterrupt(self.stop_reason)
+
+    # -- schedulers stepped by plugins: replayed before the first batch ------------------------
+
+    def _check_schedulers(self, first_epoch: int) -> None:
+        """Replay every scheduler a plugin of this run steps (Flair's ``LinearSchedulerPlugin``
+        of ``fine_tune``, a user's plugin in ``train_custom``) for the run's steps, and
+        decide on the trajectory rules' findings (LRG060 - LRG067).
+
+        Runs at the first ``before_training_epoch``: every plugin's ``after_setup`` has built
+        its scheduler, and no batch has been trained. Nothing is changed: an error is
+        refused (logged, then raised) with the argument to change.
+
+        Raises:
+            LRGuardError: a finding the policy refuses.
+        """
+        if self.trainer is None or self.preflight is None:
+            return
+        for plugin in list(self.trainer.plugins):
+            if plugin is self:
+                continue
+            for driver in drivers(plugin):
+                scheduler = getattr(plugin, driver.attribute, None)
+                if scheduler is None or not callable(getattr(scheduler, "step", None)):
+                    continue
+                self._replay(plugin, driver, scheduler, first_epoch)
+
+    def _steps_left(self, driver: Driver, first_epoch: int) -> int | None:
+        """How often the driver's scheduler will be stepped from ``first_epoch`` on."""
+        length = self._run_length
+        max_epochs = length.get("max_epochs")
+        if not isinstance(max_epochs, int):
+            return None
+        epochs = max(max_epochs - first_epoch + 1, 0)
+        if driver.per == "epoch":
+            return epochs
+        size, batch = length.get("dataset_size"), length.get("mini_batch_size")
+        if not isinstance(size, int) or not isinstance(batch, int):
+            return None
+        return epochs * batches_per_epoch(size, batch, length.get("world_size", 1))
+
+    def _replay(self, plugin: Any, driver: Driver, scheduler: Any, first_epoch: int) -> None:
+        total = self._steps_left(driver, first_epoch)
+        if total is None or total < 1:
+            return
+        plan = scheduler_plan(self.trainer.optimizer, scheduler, total, policy=self.policy)
+        if plan.trajectory is not None:
+            by = f"per {driver.per} by {type(plugin).__name__}.{driver.attribute}"
+            plan = replace(
+                plan,
+                framework="flair",
+                framework_version=flair.__version__,
+                trajectory=replace(plan.trajectory, stepped_by=by),
+            )
+        result = replay_preflight(plan, self.policy, "flair")
+        for decision in result.decisions:
+            self._emit(decision)
+        if result.error is not None:
+            raise LRGuardError(f"{result.error}\n  {SCHEDULER_REFUSAL_NOTE}", result.error.findings)
 
     @TrainerPlugin.hook
     def after_evaluation(self, epoch: int, validation_scores: tuple = (), **kw: Any) -> None:

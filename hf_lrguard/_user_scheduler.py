@@ -11,6 +11,8 @@ refused with its fix instead (see ``refusal_note``).
 from __future__ import annotations
 
 import math
+import sys
+from types import FrameType
 from typing import Any
 
 from lrguard.decide import Preflight
@@ -23,6 +25,57 @@ REFUSAL_NOTE = (
     "scheduler)): change its arguments as the fix says, or let Trainer build the schedule "
     "(lr_scheduler_type) so lrguard can adjust it."
 )
+
+
+def running_trainer(callback: Any) -> Any | None:
+    """The ``Trainer`` whose event is being dispatched to ``callback``, found on the stack.
+
+    Callbacks are given the run's objects but not the trainer; the trainer is the ``self``
+    of a calling frame whose ``callback_handler`` holds ``callback``. None when there is
+    none (the callback called directly).
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        handler = getattr(owner, "callback_handler", None)
+        if handler is not None and any(c is callback for c in getattr(handler, "callbacks", ())):
+            return owner
+        frame = frame.f_back
+    return None
+
+
+def scheduler_given_by_user(trainer: Any) -> bool | None:
+    """Whether the trainer's ``lr_scheduler`` came from ``Trainer(optimizers=(opt, sched))``.
+
+    transformers (4.57 and 5.x) marks a schedule it builds itself with
+    ``_created_lr_scheduler = True`` (``create_scheduler``) and resets the mark before each
+    ``train()``; a scheduler present without the mark was given to the constructor.
+    DeepSpeed's own scheduler (``is_deepspeed_enabled``) is not a user scheduler. None when
+    the trainer does not say: an unknown version, a trainer that is not transformers', or a
+    subclass overriding ``create_scheduler`` (axolotl's builds its ``one_cycle`` / ``rex`` /
+    ``cosine_min_lr_ratio`` schedules without the mark) whose schedule is unmarked; the
+    caller then keeps what ``on_init_end`` saw.
+    """
+    created = getattr(trainer, "_created_lr_scheduler", None)
+    if not isinstance(created, bool):
+        return None
+    if created or getattr(trainer, "is_deepspeed_enabled", False):
+        return False
+    if getattr(trainer, "lr_scheduler", None) is None:
+        return False
+    if _builds_its_own_schedule(trainer):
+        return None  # e.g. axolotl's trainer builds one_cycle / rex without the mark
+    return True
+
+
+def _builds_its_own_schedule(trainer: Any) -> bool:
+    """A ``Trainer`` subclass that overrides ``create_scheduler``: it may build a schedule
+    without setting ``_created_lr_scheduler``, so the mark says nothing about who built it."""
+    from transformers import Trainer
+
+    if not isinstance(trainer, Trainer):
+        return True
+    return type(trainer).create_scheduler is not Trainer.create_scheduler
 
 
 def evaluations_left(args: Any, state: Any, steps_per_epoch: int | None) -> int:

@@ -20,7 +20,12 @@ from hf_lrguard._live import (
     what_differs,
 )
 from hf_lrguard._trackers import TrackerRelay
-from hf_lrguard._user_scheduler import REFUSAL_NOTE, check_user_scheduler
+from hf_lrguard._user_scheduler import (
+    REFUSAL_NOTE,
+    check_user_scheduler,
+    running_trainer,
+    scheduler_given_by_user,
+)
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
 from lrguard.decision_log import DecisionLog
@@ -54,7 +59,8 @@ class LRGuardCallback(TrainerCallback, ExportableState):
       count (warmup, WSD phases), moves fixes into the already built schedule, then reads
       back the optimizer's rates and the built schedule: only a fix found there is logged as
       ``adjusted``; one the run does not use is logged as a warning saying why.
-    * A scheduler passed as ``Trainer(optimizers=(optimizer, scheduler))`` is replayed for
+    * A scheduler passed as ``Trainer(optimizers=(optimizer, scheduler))`` (recognised with
+      ``Trainer(callbacks=[...])`` and ``add_callback`` alike) is replayed for
       the run's steps at ``on_train_begin`` (``torch_lrguard.check_scheduler``; a
       ``ReduceLROnPlateau`` for the run's evaluations, in its worst case). Its findings
       are logged like every other decision; errors are refused before step 1 with the
@@ -153,6 +159,11 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         announced = {id(d) for d in self._preflight_decisions if d.action != Action.ADJUSTED}
         decisions = list(self._preflight_decisions)  # (the run's records start afresh above)
         optimizer, scheduler = kwargs.get("optimizer"), kwargs.get("lr_scheduler")
+        given = scheduler_given_by_user(running_trainer(self))
+        if given is not None:  # also for trainer.add_callback(...), where on_init_end never ran
+            self._user_scheduler = given
+            if given:  # its checks are the replay's, not those of args' schedule
+                self._preflight_decisions = []
         extra = {}
         loader = kwargs.get("train_dataloader")
         if loader is not None and hasattr(loader, "__len__"):

@@ -101,6 +101,32 @@ class MetricPlan:
 
 
 @dataclass(kw_only=True)
+class DeepSpeedPlan:
+    """The DeepSpeed config a Hugging Face-style config names in ``deepspeed:``.
+
+    Attributes:
+        given: the ``deepspeed`` value as written (a path, or an inline mapping as '<inline>').
+        path: the file read, as found (None: inline, or not read).
+        problem: why the file could not be read (None: read, or inline).
+        scheduler: the ``scheduler`` section as written (None: there is none).
+        optimizer: the ``optimizer`` section as written (None: there is none).
+        looked_in: the files tried, for messages.
+    """
+
+    given: str
+    path: str | None = None
+    problem: str | None = None
+    scheduler: Any = None
+    optimizer: Any = None
+    looked_in: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """How messages name the file: its path as written, or 'deepspeed (inline)'."""
+        return "deepspeed (inline)" if self.given == "<inline>" else self.given
+
+
+@dataclass(kw_only=True)
 class ConfigSource:
     """How ``lrguard check`` read a config file into the plan (None for live runs).
 
@@ -114,6 +140,10 @@ class ConfigSource:
         renames: plan field -> the name the tool uses for it.
         invalid: settings that cannot be used, as ``{field, value, problem, fix, location}``.
         duplicate_keys: key path -> the lines of a key given more than once.
+        deepspeed: the DeepSpeed config named by ``deepspeed:`` (None: none).
+        scheduler_keys: the schedule settings as written in the file (``lr_scheduler_type``,
+            ``lr_scheduler_kwargs``, axolotl's ``lr_scheduler`` / ``cosine_min_lr_ratio``),
+            for LRG080: a DeepSpeed scheduler makes transformers ignore them.
     """
 
     kind: str = ""
@@ -124,6 +154,8 @@ class ConfigSource:
     renames: dict[str, str] = field(default_factory=dict)
     invalid: list[dict[str, Any]] = field(default_factory=list)
     duplicate_keys: dict[str, list[int]] = field(default_factory=dict)
+    deepspeed: DeepSpeedPlan | None = None
+    scheduler_keys: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)

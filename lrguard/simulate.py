@@ -5,6 +5,9 @@
   (``max_steps``, ``--steps`` or ``--dataset-size``).
 * ``reduce_lr_on_plateau`` / ``greedy``: the worst case per evaluation (the metric never
   improves after the first evaluation).
+* A DeepSpeed ``scheduler`` section in the config's ``deepspeed`` file (``WarmupLR``,
+  ``WarmupDecayLR``, ``WarmupCosineLR``): it replaces ``lr_scheduler_type``; its ``"auto"``
+  params are filled as transformers fills them (``lrguard.schedules.deepspeed``).
 * Flair plateau annealing: the worst case per epoch, for stock Flair (stops as soon as the
   rate is below ``min_learning_rate``) and for ``LRGuardPlugin`` (stops only when patience is
   exhausted at the floor), via ``lrguard.annealing``.
@@ -13,6 +16,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -26,6 +30,7 @@ from lrguard.configs.loader import CHECKED, ConfigResult, load_config
 from lrguard.configs.steps import StepOptions
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
+from lrguard.schedules import deepspeed as ds
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings, worst_case
 from lrguard.schedules.table import any_version_spec, factor, floor_of, warmup_steps_for
@@ -205,6 +210,10 @@ def simulate_hf(
     plan = result.plan
     if plan is None or plan.schedule is None:
         raise SimulationError("no schedule in this config")
+    if plan.source is not None and plan.source.deepspeed is not None:
+        deepspeed = plan.source.deepspeed
+        if deepspeed.problem is None and deepspeed.scheduler is not None:
+            return simulate_deepspeed(result, transformers_major, pick)
     if result.schedule_unsupported:
         raise SimulationError(f"cannot simulate: {result.schedule_unsupported}")
     lr = _num(plan.learning_rate, "learning_rate", positive=True)
@@ -254,6 +263,71 @@ def simulate_hf(
         warmup=warm if name != "constant" else 0,
         title=f"{name}, learning_rate={fmt(lr)}, {total} steps"
         + (f" ({result.steps.source})" if result.steps else ""),
+    )
+
+
+def simulate_deepspeed(
+    result: ConfigResult, transformers_major: int = 4, pick: Picker | None = None
+) -> Simulation:
+    """The per-step rate of the DeepSpeed scheduler that replaces the config's schedule
+    (``WarmupLR``, ``WarmupDecayLR``, ``WarmupCosineLR``), ``"auto"`` params filled as
+    transformers fills them.
+    """
+    from lrguard.rules._deepspeed import ds_view
+
+    plan = result.plan
+    view = ds_view(plan) if plan is not None else None
+    if view is None:
+        raise SimulationError("no DeepSpeed scheduler in this config")
+    name = view.type
+    if view.spec is None or not view.spec.simulated:
+        raise SimulationError(
+            f"cannot simulate: {view.where()} type {fmt(name)} (DeepSpeed's schedules simulated: "
+            "WarmupLR, WarmupDecayLR, WarmupCosineLR)"
+        )
+    lr = _num(plan.learning_rate, "learning_rate", positive=True)
+    total = result.steps.total if result.steps is not None else view.total
+    if total is None:
+        reason = result.steps.source if result.steps is not None else "unknown"
+        raise SimulationError(f"the total step count is {reason}")
+    if total > MAX_STEPS:
+        raise SimulationError(f"{total} steps: more than {MAX_STEPS} cannot be simulated")
+    params = ds.hf_fill(
+        str(name),
+        view.params,
+        learning_rate=lr,
+        total_steps=total,
+        warmup_steps=view.warmup,
+        major=transformers_major,
+    )
+    spec = view.spec
+    for key in spec.params:
+        value = params.get(key, spec.defaults.get(key))
+        if key in spec.required and key not in params:
+            raise SimulationError(f"{view.where(key)} is missing: DeepSpeed cannot build {name}")
+        if ds.is_auto(value):
+            raise SimulationError(f'{view.where(key)} is "auto" and the run\'s warmup is unknown')
+    try:
+        warm = max(2, int(params.get("warmup_num_steps", spec.defaults["warmup_num_steps"])))
+        rate_at = functools.partial(ds.rate, str(name), params, lr)
+        marks = [warm, warm + 1, total - 1]
+        positions: Sequence[int] = range(total) if pick is None else pick(total, marks)
+        rates = [rate_at(p) for p in positions]
+    except (KeyError, TypeError, ValueError) as err:
+        raise SimulationError(f"cannot simulate {view.where()}: {err}") from None
+    floor = None
+    if name == "WarmupDecayLR":
+        floor = float(params.get("warmup_min_lr", 0.0))
+    elif name == "WarmupCosineLR":
+        floor = lr * float(params.get("cos_min_ratio", spec.defaults["cos_min_ratio"]))
+    return Simulation(
+        unit="step",
+        index=[p + 1 for p in positions],
+        series={"lr": rates},
+        floor=floor,
+        warmup=warm + 1,
+        title=f"DeepSpeed {name} ({view.deepspeed.label}), learning_rate={fmt(lr)}, "
+        f"{total} steps" + (f" ({result.steps.source})" if result.steps else ""),
     )
 
 

@@ -69,6 +69,8 @@ class Trajectory:
         not_replayed: why the scheduler could not be replayed at all (then ``rates`` is
             empty); None when it was.
         limits: thresholds of the rules.
+        stepped_by: how the run steps the scheduler, when a framework does it ('per batch
+            by OneCyclePlugin.scheduler'); shown in messages, where a step is one such step.
     """
 
     scheduler: str
@@ -84,6 +86,7 @@ class Trajectory:
     error_step: int | None = None
     not_replayed: str | None = None
     limits: TrajectoryLimits = field(default_factory=TrajectoryLimits)
+    stepped_by: str = ""
 
     @property
     def steps(self) -> int:
@@ -92,12 +95,12 @@ class Trajectory:
 
     @property
     def label(self) -> str:
-        """The scheduler for messages: 'OneCycleLR', or 'LambdaLR (transformers cosine)'."""
-        return (
-            f"{self.scheduler} (transformers {self.schedule})"
-            if self.schedule
-            else (self.scheduler)
+        """The scheduler for messages: 'OneCycleLR', 'LambdaLR (transformers cosine)', or
+        'OneCycleLR (stepped per batch by OneCyclePlugin.scheduler)'."""
+        label = (
+            f"{self.scheduler} (transformers {self.schedule})" if self.schedule else self.scheduler
         )
+        return f"{label} (stepped {self.stepped_by})" if self.stepped_by else label
 
     @property
     def unit(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lrguard.configs.deepspeed import read_deepspeed
 from lrguard.configs.flair_view import flair_view
 from lrguard.configs.hf_view import HfView, axolotl_view, hf_view, llamafactory_view
 from lrguard.configs.kinds import KINDS, Detection, detect_kind
@@ -15,6 +16,19 @@ from lrguard.plan import ConfigSource, TrainingPlan
 CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
 
 _HF_VIEWS = {"hf": hf_view, "llamafactory": llamafactory_view, "axolotl": axolotl_view}
+
+SCHEDULE_KEYS = {
+    "hf": ("lr_scheduler_type", "lr_scheduler_kwargs"),
+    "llamafactory": ("lr_scheduler_type", "lr_scheduler_kwargs"),
+    "axolotl": (
+        "lr_scheduler",
+        "lr_scheduler_kwargs",
+        "cosine_min_lr_ratio",
+        "cosine_constant_lr_ratio",
+        "lr_quadratic_warmup",
+    ),
+}
+"""The schedule settings of each kind that a DeepSpeed ``scheduler`` section overrides."""
 
 
 @dataclass
@@ -89,6 +103,10 @@ def _hf_plan(
         defaults=sorted(view.defaults),
         renames=view.renames,
         duplicate_keys=doc.duplicates,
+        deepspeed=read_deepspeed(doc.data.get("deepspeed"), doc.path),
+        scheduler_keys={
+            k: doc.data[k] for k in SCHEDULE_KEYS[kind] if doc.data.get(k) not in (None, {}, "")
+        },
     )
     return plan, view, steps
 

@@ -15,7 +15,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment
-from lrguard.rules._hf import HFView, adjust_kwarg, finding, hf_view, kw_field, label
+from lrguard.rules._hf import HFView, adjust_kwarg, finding, hf_view, kw_field, label, schedule_view
 from lrguard.schedules.table import Floor
 
 
@@ -43,7 +43,7 @@ class FloorAtPeak:
 def floor_at_peak(plan: TrainingPlan, code: str) -> FloorAtPeak | None:
     """The floor of ``plan``'s schedule when rule ``code`` checks it and it is not below the
     peak; None otherwise (other schedule, unusable values, floor below the peak)."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or view.spec.floor is None:
         return None
     if view.spec.floor.rule != code or view.peak is None:

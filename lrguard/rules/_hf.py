@@ -132,12 +132,30 @@ def hf_view(plan: TrainingPlan) -> HFView | None:
     return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
 
 
+def deepspeed_scheduler(plan: TrainingPlan) -> Any:
+    """The ``scheduler`` section of the DeepSpeed config the plan's config names, when it has
+    one (transformers then builds DeepSpeed's scheduler); None otherwise."""
+    source = plan.source
+    deepspeed = source.deepspeed if source is not None else None
+    if deepspeed is None or deepspeed.problem is not None:
+        return None
+    return deepspeed.scheduler
+
+
+def schedule_view(plan: TrainingPlan) -> HFView | None:
+    """``hf_view`` for the rules about the schedule ``lr_scheduler_type`` builds: None when a
+    DeepSpeed ``scheduler`` section replaces it (LRG080 says so; LRG081 - LRG084 check it)."""
+    if deepspeed_scheduler(plan) is not None:
+        return None
+    return hf_view(plan)
+
+
 def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Iterator[Finding]:
     """Scheduler kwargs that are numbers outside their domain in the schedule table (NaN,
     infinite, negative, ``factor: 2``, ``patience: -1`` ...), as errors of rule ``code``: only
     the floor kwargs (``floors=True``) or only the others. Non-numbers are LRG005's (a
     TypeError in transformers)."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or view.kwargs is None or view.spec.ignores_kwargs:
         return
     floor_keys = view.spec.floor.keys if view.spec.floor else ()

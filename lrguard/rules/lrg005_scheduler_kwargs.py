@@ -15,7 +15,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import HFView, adjust_kwarg, finding, hf_view, kw_field, label
+from lrguard.rules._hf import HFView, adjust_kwarg, finding, kw_field, label, schedule_view
 from lrguard.schedules.table import RESERVED, schedules
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
@@ -58,7 +58,7 @@ def _unknown(view: HFView, key: str, value: object) -> Finding:
 
 def check_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG005: unknown, reserved, missing, conflicting or invalid scheduler kwargs."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or view.kwargs is None:
         return
     spec, kwargs, where = view.spec, view.kwargs, label(plan, "lr_scheduler_kwargs")

@@ -10,7 +10,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, schedule_view
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -43,7 +43,7 @@ def _from_ratio(plan: TrainingPlan) -> bool:
 
 def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG006: warmup steps >= total optimizer steps (only when the total is known)."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or not view.spec.uses_warmup or not view.total:
         return
     warmup = view.warmup()

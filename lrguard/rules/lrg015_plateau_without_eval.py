@@ -8,14 +8,14 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, schedule_view
 
 CODE = "LRG015"
 
 
 def check_plateau_eval(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG015: reduce_lr_on_plateau / greedy with ``eval_strategy`` 'no'."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or not view.spec.metric_driven:
         return
     strategy = plan.evaluation.get("eval_strategy")

@@ -9,13 +9,13 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, schedule_view
 from lrguard.schedules.table import only_in_other_version, schedules
 
 
 def check_type(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG016: an ``lr_scheduler_type`` the targeted transformers does not have."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is not None:
         return
     version = plan.framework_version

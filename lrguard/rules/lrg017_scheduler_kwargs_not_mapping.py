@@ -8,12 +8,12 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label, read_kwargs
+from lrguard.rules._hf import finding, label, read_kwargs, schedule_view
 
 
 def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG017: ``lr_scheduler_kwargs`` that is neither a mapping nor a JSON object."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None:
         return
     raw = plan.schedule.kwargs

@@ -9,7 +9,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label
+from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label, schedule_view
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -19,7 +19,7 @@ CODE = "LRG018"
 
 def check_wsd(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG018: warmup + (stable) + num_decay_steps > total steps."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.name != "warmup_stable_decay" or not view.total:
         return
     decay, stable, warmup = view.kw("num_decay_steps"), view.kw("num_stable_steps"), view.warmup()

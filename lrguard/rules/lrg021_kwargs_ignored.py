@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, schedule_view
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's 
 
 def check_ignored_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG021: kwargs given to a schedule that ``get_scheduler`` calls without them."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or not view.spec.ignores_kwargs or not view.kwargs:
         return
     name = label(plan, "lr_scheduler_kwargs")

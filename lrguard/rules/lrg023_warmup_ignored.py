@@ -8,12 +8,12 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, schedule_view
 
 
 def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG023: warmup set for a schedule without a warmup phase."""
-    view = hf_view(plan)
+    view = schedule_view(plan)
     if view is None or view.spec is None or view.spec.uses_warmup:
         return
     for field, raw in (

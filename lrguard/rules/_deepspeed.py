@@ -1,0 +1,161 @@
+"""Shared reading of a config's DeepSpeed ``scheduler`` section for LRG080 - LRG086.
+
+The facts (DeepSpeed's classes, their params and defaults, how transformers fills
+``"auto"``) are in the schedule table, ``lrguard.schedules.deepspeed``; this module only reads
+a plan with them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt, parse_number
+from lrguard.plan import DeepSpeedPlan, TrainingPlan
+from lrguard.rules._hf import hf_view
+from lrguard.schedules.deepspeed import (
+    DEEPSPEED_SCHEDULES,
+    DeepSpeedScheduleSpec,
+    hf_fill,
+    is_auto,
+)
+from lrguard.schedules.table import major_version
+
+FIELD = "deepspeed"
+
+DS_EXAMPLE_HEAD = (
+    "learning_rate: 2.0e-5\nmax_steps: 1000\nwarmup_steps: 100\nper_device_train_batch_size: 8\n"
+)
+"""The Hugging Face settings every DeepSpeed rule example starts with."""
+
+
+@dataclass(frozen=True)
+class DsView:
+    """A plan's DeepSpeed scheduler read for the rules.
+
+    Attributes:
+        plan: the plan.
+        deepspeed: the DeepSpeed config read.
+        type: ``scheduler.type`` as written.
+        spec: the table's entry for it (None: not one of DeepSpeed's own classes).
+        params: ``scheduler.params`` as written ({} when absent or not a mapping).
+        lr: ``learning_rate`` when usable.
+        total: the run's optimizer steps, when known.
+        warmup: the run's warmup steps as transformers computes them, when known.
+        major: the transformers major version targeted (None: unknown).
+    """
+
+    plan: TrainingPlan
+    deepspeed: DeepSpeedPlan
+    type: Any
+    spec: DeepSpeedScheduleSpec | None
+    params: dict[str, Any]
+    lr: float | None
+    total: int | None
+    warmup: int | None
+    major: int | None
+
+    def filled(self) -> dict[str, Any]:
+        """``params`` with the ``"auto"`` values transformers fills (unknown counts stay
+        ``"auto"``)."""
+        return hf_fill(
+            str(self.type),
+            self.params,
+            learning_rate=self.lr if self.lr is not None else math.nan,
+            total_steps=self.total,
+            warmup_steps=self.warmup,
+            major=self.major or 4,
+        )
+
+    def number(self, key: str) -> float | None:
+        """A filled param as a finite number, or DeepSpeed's default when absent; None when
+        it is neither (a string, ``"auto"`` left unfilled, a list)."""
+        filled = self.filled()
+        if key in filled:
+            raw = filled[key]
+        elif self.spec is not None and key in self.spec.defaults:
+            raw = self.spec.defaults[key]
+        else:
+            return None
+        if isinstance(raw, bool) or raw is None:
+            return None
+        parsed = parse_number(raw)
+        value = parsed.value
+        return value if value is not None and math.isfinite(value) else None
+
+    def peak(self) -> float | None:
+        """The rate WarmupLR / WarmupDecayLR warm up to (``warmup_max_lr``; WarmupLR without
+        it: the optimizer's, i.e. ``learning_rate``)."""
+        if "warmup_max_lr" not in self.params and self.type == "WarmupLR":
+            return self.lr
+        return self.number("warmup_max_lr")
+
+    def where(self, key: str | None = None) -> str:
+        """'ds.json scheduler.params.total_num_steps' for messages."""
+        inner = "scheduler" if key is None else f"scheduler.params.{key}"
+        return f"{self.deepspeed.label} {inner}"
+
+
+def ds_view(plan: TrainingPlan) -> DsView | None:
+    """The plan's DeepSpeed scheduler; None when the config names no readable DeepSpeed
+    config with a ``scheduler`` section."""
+    source = plan.source
+    deepspeed = source.deepspeed if source is not None else None
+    if deepspeed is None or deepspeed.problem is not None or deepspeed.scheduler is None:
+        return None
+    view = hf_view(plan)
+    section = deepspeed.scheduler
+    kind = section.get("type") if isinstance(section, Mapping) else None
+    params = section.get("params") if isinstance(section, Mapping) else None
+    lr = view.peak if view is not None else parse_number(plan.learning_rate).value
+    return DsView(
+        plan=plan,
+        deepspeed=deepspeed,
+        type=kind,
+        spec=DEEPSPEED_SCHEDULES.get(kind) if isinstance(kind, str) else None,
+        params=dict(params) if isinstance(params, Mapping) else {},
+        lr=lr if lr is not None and math.isfinite(lr) and lr > 0 else None,
+        total=view.total if view is not None else None,
+        warmup=view.warmup() if view is not None else None,
+        major=major_version(plan.framework_version) if plan.framework_version else None,
+    )
+
+
+def ds_finding(
+    code: str,
+    severity: Severity,
+    view: DsView | None,
+    message: str,
+    fix: str,
+    *,
+    key: str | None = None,
+    value: object = None,
+    deepspeed: DeepSpeedPlan | None = None,
+) -> Finding:
+    """A finding about the DeepSpeed config, located at the config's ``deepspeed`` key."""
+    plan = deepspeed or (view.deepspeed if view is not None else None)
+    location = FIELD
+    if view is not None:
+        location = f"{FIELD}: {view.where(key)}"
+    elif plan is not None:
+        location = f"{FIELD}: {plan.label}"
+    return Finding(
+        code=code,
+        severity=severity,
+        message=message,
+        location=location,
+        fix=fix,
+        field=FIELD,
+        value=value if isinstance(value, str | int | float) or value is None else str(value),
+    )
+
+
+def shown(value: Any) -> str:
+    """A param value for messages ('auto', 1000, 2e-05)."""
+    return f'"{value}"' if isinstance(value, str) else fmt(value)
+
+
+__all__ = ["DS_EXAMPLE_HEAD", "FIELD", "DsView", "ds_finding", "ds_view", "is_auto", "shown"]
