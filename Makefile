@@ -73,7 +73,12 @@ test-llamafactory: $(LLAMAFACTORY)/.installed
 
 test: lint test-main test-hf5 test-flair-legacy test-llamafactory
 
-bench: $(MAIN)/.installed
+# The range test's quality benchmark runs torch-lr-finder as a peer: the bench extra.
+$(MAIN)/.bench-installed: $(MAIN)/.installed
+	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[bench]"
+	touch $@
+
+bench: $(MAIN)/.bench-installed
 	$(MAIN)/bin/python -m benchmarks
 
 clean:

@@ -9,21 +9,30 @@ curve has no usable descent). The peers' rules are reproduced as published:
   the EMA-smoothed loss, after skipping the first 10 % and the last 5 points.
 * ``minimum`` (fastai's ``minimum``): the rate at the lowest EMA-smoothed loss, divided by 10.
 
-``lrguard``, the method used by default, differs in two ways measured to matter
+``lrguard``, the method used by default, differs in three ways measured to matter
 (``benchmarks/bench_range_test_quality.py``):
 
 1. It smooths without lag. The EMA the peers use trails the raw loss by about
    ``beta / (1 - beta)`` steps (49 at 0.98, half of a 100-step sweep), so the minimum it
    shows lies well to the right of the real one. A centered running median has no lag, and
    the blow-up at the end of the sweep is cut off before looking for the minimum.
-2. It picks a point on the stable part of the descent: the rate where the lag-free curve
-   has covered ``DESCENT_SHARE`` of its drop from the start to its minimum, capped at the
-   minimum's rate divided by 10 (the edge of instability is never a good rate to train at).
+2. It only trusts a descent that stands out of the noise: the drop from the starting level
+   (the median of the first tenth of the raw losses) to the lag-free minimum must exceed
+   ``NOISE_MARGIN`` times the noise of the lag-free curve (the robust spread of the raw
+   losses around it, over the square root of the window). A 100-step sweep is much shorter
+   than a run: at the rates that train best, a small batch's loss often has not visibly
+   fallen yet, and the lowest point of a flat, noisy curve is noise.
+3. With a descent, it picks a point on its stable part: the rate where the lag-free curve
+   has covered ``DESCENT_SHARE`` of the drop, capped at the minimum's rate divided by 10 (the
+   edge of instability is never a good rate to train at). Without one, it reads the edge of
+   stability instead: the last rate at which the curve is still within the noise margin of
+   its starting level, divided by ``EDGE_DIVISOR``.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +41,12 @@ from lrguard.range_test.sweep import SweepSettings
 
 DESCENT_SHARE = 0.5
 """``lrguard``: the share of the drop (start to minimum) at which the rate is read."""
+
+NOISE_MARGIN = 8.0
+"""``lrguard``: a descent counts when it exceeds this many times the lag-free curve's noise."""
+
+EDGE_DIVISOR = 5.0
+"""``lrguard``: without a descent, the edge of stability's rate is divided by this."""
 
 
 @dataclass(frozen=True)
@@ -124,30 +139,51 @@ def centered_median(values: Sequence[float], window: int) -> list[float]:
 
 
 def lrguard(rates: Sequence[float], losses: Sequence[float], settings: SweepSettings) -> Suggestion:
-    """lrguard's rule: halfway down the lag-free descent, at most the minimum's rate / 10."""
+    """lrguard's rule: halfway down a lag-free descent that stands out of the noise, at most
+    the minimum's rate / 10; without such a descent, the edge of stability / 5."""
     points = _finite(rates, losses)
     if len(points) < 5:
         return _no("lrguard", "fewer than 5 finite losses")
     window = max(3, (len(points) // 15) | 1)
-    curve = centered_median([v for _, _, v in points], window)
+    raw = [v for _, _, v in points]
+    curve = centered_median(raw, window)
+    whole, every = curve, points
     best = curve[0]
     for k, value in enumerate(curve):  # drop the blow-up: it says nothing about the descent
         if value > settings.diverge_factor * best and value - best > 1e-12:
-            points, curve = points[:k], curve[:k]
+            points, curve, raw = points[:k], curve[:k], raw[:k]
             break
         best = min(best, value)
+    if len(points) < 5:
+        return _no("lrguard", "the loss blew up within the first 5 steps")
+    level = statistics.median(raw[: max(5, len(raw) // 10)])
+    spread = 1.4826 * statistics.median(abs(r - c) for r, c in zip(raw, curve, strict=True))
+    margin = NOISE_MARGIN * spread / math.sqrt(window) + 1e-9 * max(1.0, abs(level))
     low = min(range(len(curve)), key=curve.__getitem__)
-    top = max(range(low + 1), key=curve.__getitem__)
-    drop = curve[top] - curve[low]
-    if low == top or drop <= 1e-9 * max(1.0, abs(curve[top])):
-        return _no("lrguard", "the loss never fell during the sweep")
-    target = curve[top] - DESCENT_SHARE * drop
-    pick = next(k for k in range(top, low + 1) if curve[k] <= target)
-    index, rate, _ = points[pick]
-    cap = points[low][1] / 10
-    if rate > cap:
-        return Suggestion("lrguard", cap, points[low][0], "lowest lag-free loss / 10")
-    return Suggestion("lrguard", rate, index, f"{DESCENT_SHARE:.0%} down the lag-free descent")
+    drop = level - curve[low]
+    if drop > margin:
+        target = level - DESCENT_SHARE * drop
+        pick = next(k for k in range(low + 1) if curve[k] <= target)
+        index, rate, _ = points[pick]
+        cap = points[low][1] / 10
+        if rate > cap:
+            return Suggestion("lrguard", cap, points[low][0], "lowest lag-free loss / 10")
+        return Suggestion("lrguard", rate, index, f"{DESCENT_SHARE:.0%} down the lag-free descent")
+    band = level + margin
+    rise = len(whole)
+    while rise > 0 and whole[rise - 1] > band:  # the final stretch above the starting level
+        rise -= 1
+    if rise == len(whole):
+        return _no("lrguard", "the loss never fell during the sweep (nor rose)")
+    if rise == 0:
+        return _no("lrguard", "the loss rose from the start of the sweep")
+    index, rate, _ = every[rise - 1]
+    return Suggestion(
+        "lrguard",
+        rate / EDGE_DIVISOR,
+        index,
+        f"no descent above the noise: edge of stability / {EDGE_DIVISOR:g}",
+    )
 
 
 METHODS: dict[str, Callable[[Sequence[float], Sequence[float], SweepSettings], Suggestion]] = {
