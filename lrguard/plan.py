@@ -114,6 +114,9 @@ class ConfigSource:
         renames: plan field -> the name the tool uses for it.
         invalid: settings that cannot be used, as ``{field, value, problem, fix, location}``.
         duplicate_keys: key path -> the lines of a key given more than once.
+        tool_settings: settings only the config's own tool reads (axolotl's
+            ``cosine_constant_lr_ratio``, ``lr_quadratic_warmup``, ``lr_groups`` ...), as
+            written.
     """
 
     kind: str = ""
@@ -124,6 +127,7 @@ class ConfigSource:
     renames: dict[str, str] = field(default_factory=dict)
     invalid: list[dict[str, Any]] = field(default_factory=list)
     duplicate_keys: dict[str, list[int]] = field(default_factory=dict)
+    tool_settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)

@@ -87,6 +87,7 @@ def _hf_plan(
         defaults=sorted(view.defaults),
         renames=view.renames,
         duplicate_keys=doc.duplicates,
+        tool_settings=dict(view.tool_settings),
     )
     return plan, view, steps
 
