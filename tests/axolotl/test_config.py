@@ -3,9 +3,12 @@ block in axolotl's own config schema, and the read-back of a fix from a built sc
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 pytest.importorskip("axolotl")
 
@@ -17,6 +20,7 @@ from hf_lrguard.axolotl import (  # noqa: E402
     check_config,
     expected_schedule,
     read_back,
+    read_policy,
 )
 from lrguard import GuardPolicy, LRGuardError  # noqa: E402
 
@@ -57,6 +61,29 @@ def test_lrguard_block_is_part_of_axolotls_schema():
     assert valid.lrguard == GuardPolicy(on_violation="error")
     with pytest.raises(ValueError, match="lrguard.on_violation"):
         schema.model_validate({**config, "lrguard": {"on_violation": "stop"}})
+
+
+def test_without_the_plugin_axolotl_drops_the_block_silently():
+    from axolotl.utils.schemas.config import AxolotlInputConfig
+
+    config = {
+        **BASE,
+        "datasets": [{"path": "tiny.jsonl", "ds_type": "json", "type": "completion"}],
+        "gradient_accumulation_steps": 1,
+        "sequence_len": 32,
+        "lrguard": {"on_violation": "stop"},
+    }
+    assert "lrguard" not in AxolotlInputConfig.model_validate(config).model_dump()
+
+
+def test_readme_block_names_a_plugin_axolotl_loads():
+    from axolotl.integrations.base import load_plugin
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"^```yaml\n(.*?)^```", readme, re.S | re.M)]
+    config = next(b for b in blocks if isinstance(b, dict) and "plugins" in b)
+    assert isinstance(load_plugin(config["plugins"][0]), LRGuardPlugin)
+    assert read_policy(config) == GuardPolicy(**config["lrguard"])
 
 
 @pytest.mark.parametrize(

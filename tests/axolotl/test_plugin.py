@@ -118,6 +118,12 @@ def test_cosine_min_lr_ratio_above_one_adjusted_or_refused_before_the_model_load
     )
     assert saved_records(out) == records
 
+    out = tmp_path / "stock"  # axolotl's own check: an assert once the model is loaded
+    stock = train(write(tiny, out, **RATIO_ABOVE))
+    assert stock.returncode != 0
+    assert "cosine_min_lr_ratio must be between 0.0 and 1.0" in stock.stderr + stock.stdout
+    assert "Loading weights" in stock.stderr + stock.stdout and out.exists()
+
     out = tmp_path / "refused"
     refused = train(write(tiny, out, **RATIO_ABOVE, **PLUGIN, lrguard={"on_violation": "error"}))
     assert refused.returncode != 0
