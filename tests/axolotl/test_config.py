@@ -142,3 +142,32 @@ def test_read_back_replays_schedules_without_a_closed_form():
     assert expected.lr_scheduler_type is None
     assert read_back(expected, *_built(0.1), 20) is None
     assert "rises to" in read_back(expected, *_built(10.0), 20)
+
+
+@pytest.mark.parametrize(("built_ratio", "action"), [(0.1, "adjusted"), (10.0, "warned")])
+def test_a_fix_is_logged_as_adjusted_only_when_the_built_run_uses_it(built_ratio, action, tmp_path):
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from hf_lrguard.axolotl import AxolotlGuardCallback
+    from lrguard import read_jsonl
+
+    cfg = {**BASE, "cosine_min_lr_ratio": 10}
+    decisions = check_config(cfg, GuardPolicy())
+    guard = AxolotlGuardCallback(GuardPolicy(), decisions, expected_schedule(cfg))
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        lr_scheduler_type="cosine",
+        max_steps=20,
+        warmup_steps=2,
+        report_to="none",
+    )
+    state = TrainerState(max_steps=20)
+    _, optimizer, scheduler = _built(built_ratio)  # 10: a trainer ignoring the fixed config
+    guard.on_init_end(args, state, TrainerControl())
+    guard.on_train_begin(args, state, TrainerControl(), optimizer=optimizer, lr_scheduler=scheduler)
+    records = read_jsonl(tmp_path / "lrguard.jsonl")
+    assert [(r["rule"], r["action"]) for r in records] == [("LRG002", action)]
+    assert ("Not applied: the built schedule's rate" in records[0]["message"]) == (
+        action == "warned"
+    )
+    assert [e["lrguard"] for e in state.log_history] == records
