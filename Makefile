@@ -12,8 +12,9 @@ HF5 = .venv-hf5
 FLAIR013 = .venv-flair013
 FLAIR014 = .venv-flair014
 LLAMAFACTORY = .venv-llamafactory
+AXOLOTL = .venv-axolotl
 
-.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory lint bench clean
+.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl lint bench clean
 
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
@@ -49,6 +50,16 @@ $(LLAMAFACTORY)/.installed: pyproject.toml constraints/torch.txt
 	$(LLAMAFACTORY)/bin/pip uninstall -q -y torchvision torchaudio
 	touch $@
 
+# axolotl 0.19.0 is the newest release for Python 3.11 (0.20 needs 3.12); it brings its own
+# transformers (5.16). The GPU wheels it pulls (xformers, triton, bitsandbytes, torchao) import
+# next to the CPU torch with warnings about their missing CUDA kernels and are never used on
+# CPU, so nothing is removed or stubbed. AXOLOTL_DO_NOT_TRACK: no telemetry (no network).
+$(AXOLOTL)/.installed: pyproject.toml constraints/torch.txt
+	$(PYTHON) -m venv $(AXOLOTL)
+	$(AXOLOTL)/bin/pip install $(PIP_FLAGS) $(TORCH)
+	$(AXOLOTL)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "axolotl==0.19.0"
+	touch $@
+
 demo: $(MAIN)/.installed
 	$(MAIN)/bin/python -m demo
 
@@ -71,7 +82,10 @@ test-flair-legacy: $(FLAIR013)/.installed $(FLAIR014)/.installed
 test-llamafactory: $(LLAMAFACTORY)/.installed
 	PYTHONPATH=tests/stubs $(LLAMAFACTORY)/bin/python -m pytest tests/llamafactory
 
-test: lint test-main test-hf5 test-flair-legacy test-llamafactory
+test-axolotl: $(AXOLOTL)/.installed
+	AXOLOTL_DO_NOT_TRACK=1 $(AXOLOTL)/bin/python -m pytest --doctest-modules hf_lrguard/axolotl.py tests/axolotl
+
+test: lint test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl
 
 # The range test's quality benchmark runs torch-lr-finder as a peer: the bench extra.
 $(MAIN)/.bench-installed: $(MAIN)/.installed
@@ -82,4 +96,4 @@ bench: $(MAIN)/.bench-installed
 	$(MAIN)/bin/python -m benchmarks
 
 clean:
-	rm -rf $(MAIN) $(HF5) $(FLAIR013) $(FLAIR014) $(LLAMAFACTORY)
+	rm -rf $(MAIN) $(HF5) $(FLAIR013) $(FLAIR014) $(LLAMAFACTORY) $(AXOLOTL)

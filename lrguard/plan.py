@@ -144,6 +144,9 @@ class ConfigSource:
         scheduler_keys: the schedule settings as written in the file (``lr_scheduler_type``,
             ``lr_scheduler_kwargs``, axolotl's ``lr_scheduler`` / ``cosine_min_lr_ratio``),
             for LRG080: a DeepSpeed scheduler makes transformers ignore them.
+        tool_settings: settings only the config's own tool reads (axolotl's
+            ``cosine_constant_lr_ratio``, ``lr_quadratic_warmup``, ``lr_groups`` ...), as
+            written.
     """
 
     kind: str = ""
@@ -156,6 +159,7 @@ class ConfigSource:
     duplicate_keys: dict[str, list[int]] = field(default_factory=dict)
     deepspeed: DeepSpeedPlan | None = None
     scheduler_keys: dict[str, Any] = field(default_factory=dict)
+    tool_settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)

@@ -56,6 +56,8 @@ class HfView:
         stray_keys: top-level keys that only mean something in ``lr_scheduler_kwargs``.
         dataset_steps: how the tool turns a dataset size into optimizer steps
             (``"hf"`` for the Trainer's formula, ``"axolotl"``, or None: cannot be derived).
+        tool_settings: settings only the tool itself reads (``AXOLOTL_SETTINGS``), as
+            written.
     """
 
     args: dict[str, Any]
@@ -66,6 +68,7 @@ class HfView:
     schedule_unsupported: str | None = None
     stray_keys: list[str] = field(default_factory=list)
     dataset_steps: str | None = "hf"
+    tool_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def renames(self) -> dict[str, str]:
@@ -154,6 +157,18 @@ def _llamafactory_v1(data: Mapping[str, Any]) -> HfView:
     )
 
 
+AXOLOTL_SETTINGS = (
+    "lr_scheduler",
+    "cosine_min_lr_ratio",
+    "cosine_constant_lr_ratio",
+    "lr_quadratic_warmup",
+    "warmup_steps",
+    "warmup_ratio",
+    "lr_groups",
+)
+"""axolotl's own schedule settings, kept as written for the axolotl rules (LRG070 - LRG079)."""
+
+
 def axolotl_view(data: Mapping[str, Any]) -> HfView:
     """An axolotl YAML, mapped the way axolotl's trainer builder maps it.
 
@@ -218,6 +233,7 @@ def axolotl_view(data: Mapping[str, Any]) -> HfView:
         schedule_unsupported=unsupported,
         stray_keys=_stray(data),
         dataset_steps=None if data.get("sample_packing") else "axolotl",
+        tool_settings={k: data[k] for k in AXOLOTL_SETTINGS if data.get(k) is not None},
     )
 
 
@@ -299,4 +315,11 @@ def _divides(small: Any, big: Any) -> bool:
     return small_i > 0 and big_i > 0 and big_i % small_i == 0
 
 
-__all__ = ["SCHEDULER_KWARG_NAMES", "HfView", "axolotl_view", "hf_view", "llamafactory_view"]
+__all__ = [
+    "AXOLOTL_SETTINGS",
+    "SCHEDULER_KWARG_NAMES",
+    "HfView",
+    "axolotl_view",
+    "hf_view",
+    "llamafactory_view",
+]

@@ -107,6 +107,7 @@ def _hf_plan(
         scheduler_keys={
             k: doc.data[k] for k in SCHEDULE_KEYS[kind] if doc.data.get(k) not in (None, {}, "")
         },
+        tool_settings=dict(view.tool_settings),
     )
     return plan, view, steps
 
