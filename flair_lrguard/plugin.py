@@ -227,14 +227,7 @@ class LRGuardPlugin(TrainerPlugin):
             self.state = PlateauState.start(lrs, adjusted.annealing)
         problem = self._what_differs(adjusted)
         for decision in self.preflight.decisions:
-            if problem is not None and decision.action == Action.ADJUSTED:
-                decision = replace(
-                    decision,
-                    action=Action.WARNED,
-                    message=f"{decision.message} Not applied: {problem}; the run keeps "
-                    f"{decision.before}.",
-                )
-            self._emit(decision)
+            self._emit(decision.not_applied(problem))
 
     def _what_differs(self, planned: TrainingPlan) -> str | None:
         """Read back every param group's rate from the optimizer Flair trains with; None when

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +121,9 @@ def find_learning_rate(
         params=_param_groups(model, start_lr, start_lr * ratio if ratio else None),
         **{**optimizer_kwargs, "lr": start_lr},
     )
+    recorder = SweepRecorder(settings, method)
     snapshot = TrainingSnapshot(model, directory=base_path if keep_copy_on_disk else None)
-    recorder = SweepRecorder(settings)
     scaler = torch.amp.GradScaler(enabled=use_amp and flair.device.type != "cpu")
-    stamps: list[str] = []
 
     def batches() -> DataLoader:
         return DataLoader(trainer.corpus.train, batch_size=mini_batch_size, shuffle=True)
@@ -148,7 +146,6 @@ def find_learning_rate(
             torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
         scaler.step(sweep_optimizer)
         scaler.update()
-        stamps.append(time.strftime("%H:%M:%S"))
         return total_loss / total_count if total_count else math.nan
 
     model.train()
@@ -170,8 +167,6 @@ def find_learning_rate(
         mini_batch_size=mini_batch_size,
         decoder_ratio=ratio,
     )
-    if method != result.method:
-        result.choose(method)
     if result.suggested_lr is not None:
         floor = consistent_floor(result.suggested_lr * min(1.0, ratio or 1.0), policy)
         arguments: dict[str, Any] = {"learning_rate": result.suggested_lr}
@@ -183,8 +178,8 @@ def find_learning_rate(
         base_path,
         logger=log,
         framework="flair",
-        timestamps=stamps,
-        log_file=policy.log_file if policy is not None else "lrguard.jsonl",
+        timestamps=recorder.timestamps,
+        policy=policy,
     )
     if verbose:
         print(result.summary())

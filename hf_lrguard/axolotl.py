@@ -38,7 +38,6 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from hf_lrguard._live import what_differs
-from hf_lrguard._user_scheduler import check_user_scheduler
 from hf_lrguard.callback import LRGuardCallback
 from lrguard.checking import CheckOptions, findings_for
 from lrguard.configs.hf_view import axolotl_view
@@ -362,30 +361,13 @@ class AxolotlGuardCallback(LRGuardCallback):
                 problem = read_back(self.expected, args, optimizer, scheduler, state.max_steps)
         for decision in self.config_decisions:
             announced = decision.action != Action.ADJUSTED  # logged by the plugin already
-            if problem is not None and decision.action == Action.ADJUSTED:
-                decision = replace(
-                    decision,
-                    action=Action.WARNED,
-                    message=f"{decision.message} Not applied: {problem}; "
-                    f"the run keeps {decision.before}.",
-                )
-            self._emit(decision, state, echo=not announced)
+            self._emit(decision.not_applied(problem), state, echo=not announced)
         self._flush_history(state)
 
-    def _check_user_scheduler(self, args, state, optimizer, scheduler, per_epoch):
-        if not self._axolotl_schedule:
-            return super()._check_user_scheduler(args, state, optimizer, scheduler, per_epoch)
-        result = check_user_scheduler(
-            args, state, optimizer, scheduler, self.policy, "hf", per_epoch
-        )
-        if result is None:
-            return []
-        if result.error is not None:
-            for decision in result.decisions:
-                self._emit(decision, state)
-            self._flush_history(state)
-            raise LRGuardError(f"{result.error}\n  {AXOLOTL_SCHEDULE_NOTE}", result.error.findings)
-        return result.decisions
+    def _refusal_note(self) -> str:
+        if self._axolotl_schedule:
+            return AXOLOTL_SCHEDULE_NOTE
+        return super()._refusal_note()
 
 
 class LRGuardPlugin(BasePlugin):

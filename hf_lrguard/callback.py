@@ -225,6 +225,11 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._flush_history(state)
 
     # -- internals ------------------------------------------------------------------------
+    def _refusal_note(self) -> str:
+        """Why a faulty replayed scheduler is refused rather than rebuilt (appended to the
+        refusal)."""
+        return REFUSAL_NOTE
+
     def _check_user_scheduler(self, args, state, optimizer, scheduler, per_epoch):
         """Replay the scheduler given to Trainer; refuse (logged, raised) on an error."""
         result = check_user_scheduler(
@@ -236,7 +241,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             for decision in result.decisions:
                 self._emit(decision, state)
             self._flush_history(state)
-            raise LRGuardError(f"{result.error}\n  {REFUSAL_NOTE}", result.error.findings)
+            raise LRGuardError(f"{result.error}\n  {self._refusal_note()}", result.error.findings)
         return result.decisions
 
     def _preflight(self, args, state, total, extra=None, earlier=()) -> list[Decision]:
@@ -269,18 +274,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         problem = what_differs(
             args, optimizer, scheduler, state.max_steps, starts=starts, peak=peak
         )
-        if problem is None:
-            return decisions
-        return [
-            replace(
-                d,
-                action=Action.WARNED,
-                message=f"{d.message} Not applied: {problem}; the run keeps {d.before}.",
-            )
-            if d.action == Action.ADJUSTED
-            else d
-            for d in decisions
-        ]
+        return [d.not_applied(problem) for d in decisions]
 
     def _emit(self, decision: Decision, state, echo: bool = True) -> None:
         record = replace(decision, framework=FRAMEWORK).to_record()

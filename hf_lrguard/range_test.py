@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +77,7 @@ def find_learning_rate(
         smoothing=smoothing,
         diverge_factor=diverge_factor,
     )
+    recorder = SweepRecorder(settings, method)
     args = trainer.args
     main = trainer.is_world_process_zero()
     output_dir = Path(args.output_dir)
@@ -96,11 +96,8 @@ def find_learning_rate(
         directory=output_dir if keep_copy_on_disk else None,
     )
     optimizer = unwrap_optimizer(trainer.optimizer if had_optimizer else trainer.create_optimizer())
-    starting_rates = [float(group["lr"]) for group in optimizer.param_groups]
-    recorder = SweepRecorder(settings)
     dataloader = trainer.get_train_dataloader()
     data = CyclingBatches(lambda: dataloader, recorder.note_cycled)
-    stamps: list[str] = []
 
     def train_step() -> float:
         batches, items = trainer.get_batch_samples(
@@ -116,7 +113,6 @@ def find_learning_rate(
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        stamps.append(time.strftime("%H:%M:%S"))
         return total
 
     try:
@@ -124,9 +120,7 @@ def find_learning_rate(
             group["lr"] = float(group.get("initial_lr", group["lr"]))
         run_sweep(optimizer, train_step, settings, recorder, progress=progress and main)
     finally:
-        for group, rate in zip(optimizer.param_groups, starting_rates, strict=True):
-            group["lr"] = rate
-        snapshot.restore()
+        snapshot.restore()  # the optimizer's state dict brings its groups' rates back too
         if not had_optimizer:
             trainer.optimizer = None
         if accumulation is _MISSING:
@@ -142,8 +136,6 @@ def find_learning_rate(
         gradient_accumulation_steps=args.gradient_accumulation_steps,
         world_size=args.world_size,
     )
-    if method != result.method:
-        result.choose(method)
     if result.suggested_lr is not None:
         kwargs = _scheduler_kwargs(args)
         floor = consistent_floor(
@@ -162,8 +154,8 @@ def find_learning_rate(
             output_dir,
             logger=logger,
             framework="hf",
-            timestamps=stamps,
-            log_file=policy.log_file if policy is not None else "lrguard.jsonl",
+            timestamps=recorder.timestamps,
+            policy=policy,
         )
         if verbose:
             print(result.summary())

@@ -5,7 +5,7 @@ Plain frozen dataclasses: the command line imports them on every run, so they st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from typing import Any
 
@@ -108,6 +108,26 @@ class Decision:
             location=finding.location,
             fix=finding.fix,
             **kw,
+        )
+
+    def not_applied(self, problem: str | None) -> Decision:
+        """This decision once the run was read back: an ``adjusted`` decision the run does not
+        use (``problem`` says why) becomes a warning that keeps ``before``; any other decision,
+        or no problem, is returned unchanged.
+
+        Example:
+            >>> d = Decision(rule="LRG002", severity="error", action="adjusted",
+            ...              message="min_lr above lr.", before=1e-4, after=1e-6)
+            >>> warned = d.not_applied("the scheduler is a StepLR")
+            >>> print(warned.action.value, warned.message)
+            warned min_lr above lr. Not applied: the scheduler is a StepLR; the run keeps 0.0001.
+        """
+        if problem is None or self.action != Action.ADJUSTED:
+            return self
+        return replace(
+            self,
+            action=Action.WARNED,
+            message=f"{self.message} Not applied: {problem}; the run keeps {self.before}.",
         )
 
     def to_record(self) -> dict[str, Any]:

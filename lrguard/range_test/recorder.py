@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import time
 
 from lrguard.range_test.result import RangeTestResult
-from lrguard.range_test.suggest import suggest
+from lrguard.range_test.suggest import check_method, suggest
 from lrguard.range_test.sweep import SweepSettings
 
 STOP_REASONS = {
@@ -26,12 +27,19 @@ class SweepRecorder:
 
     Args:
         settings: the sweep.
+        method: the suggestion method ``result()`` chooses (all are computed).
+
+    Raises:
+        ValueError: ``method`` is unknown (checked here, before anything trains).
     """
 
-    def __init__(self, settings: SweepSettings) -> None:
+    def __init__(self, settings: SweepSettings, method: str = "lrguard") -> None:
+        check_method(method)
         self.settings = settings
+        self.method = method
         self.rates: list[float] = []
         self.losses: list[float] = []
+        self.timestamps: list[str] = []
         self.stop_reason: str = "completed"
         self.batches_cycled = 0
         self._average = 0.0
@@ -43,6 +51,7 @@ class SweepRecorder:
         loss = float(loss)
         self.rates.append(float(lr))
         self.losses.append(loss)
+        self.timestamps.append(time.strftime("%H:%M:%S"))
         if not math.isfinite(loss):
             self.stop_reason = "non_finite"
             return False
@@ -82,4 +91,5 @@ class SweepRecorder:
             batches_cycled=self.batches_cycled,
             suggestions=suggestions,
             context=dict(context),
+            method=self.method,
         )

@@ -7,15 +7,18 @@ import logging
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrguard.decision_log import DecisionLog
 from lrguard.findings import Action, Decision, Severity
 from lrguard.numbers import fmt
 from lrguard.range_test.floor import round_rate
 from lrguard.range_test.smoothing import debiased_ema
-from lrguard.range_test.suggest import METHODS, Suggestion
+from lrguard.range_test.suggest import Suggestion, check_method
 from lrguard.range_test.sweep import SweepSettings
+
+if TYPE_CHECKING:  # pydantic: imported only when a file is written
+    from lrguard.policy import GuardPolicy
 
 RULE = "LRG090"
 """The rule code of the range test's decision."""
@@ -123,8 +126,7 @@ class RangeTestResult:
 
     def choose(self, method: str) -> RangeTestResult:
         """The same result with another method's rate chosen (floor not yet set)."""
-        if method not in METHODS:
-            raise ValueError(f"method={method!r} is unknown. Fix: one of {', '.join(METHODS)}")
+        check_method(method)
         self.method = method
         chosen = self.suggestions[method]
         self.suggested_lr = None if chosen is None else round_rate(chosen)
@@ -227,12 +229,18 @@ class RangeTestResult:
         logger: logging.Logger,
         framework: str,
         timestamps: list[str] | None = None,
-        log_file: str | None = "lrguard.jsonl",
+        policy: GuardPolicy | None = None,
     ) -> dict[str, Path]:
         """Write every file of a range test into ``folder``: ``learning_rate.tsv`` (Flair's
         format), ``lr_range_test.json``, ``lr_range_test.png`` (when matplotlib is installed;
-        otherwise a note says so) and the LRG090 record in ``log_file``. Returns the paths.
+        otherwise a note says so) and the LRG090 record in the policy's ``log_file``
+        (``GuardPolicy()``'s when None). Returns the paths.
         """
+        if policy is None:
+            from lrguard.policy import GuardPolicy
+
+            policy = GuardPolicy()
+        log_file = policy.log_file
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}

@@ -200,3 +200,9 @@ def suggest(
 ) -> dict[str, Suggestion]:
     """Every method's suggestion for one sweep."""
     return {name: method(rates, losses, settings) for name, method in METHODS.items()}
+
+
+def check_method(method: str) -> None:
+    """Raise a ``ValueError`` naming the methods when ``method`` is not one of them."""
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is unknown. Fix: one of {', '.join(METHODS)}")

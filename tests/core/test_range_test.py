@@ -230,3 +230,8 @@ def test_plot_writes_a_png_and_leaves_the_matplotlib_backend_alone(tmp_path: Pat
     result.plot(tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert matplotlib.get_backend() == backend
+
+
+def test_an_unknown_method_is_refused_before_any_step() -> None:
+    with pytest.raises(ValueError, match="method='best' is unknown. Fix: one of lrguard"):
+        SweepRecorder(SweepSettings(), "best")

@@ -174,3 +174,12 @@ def test_bf16_mixed_precision_sweeps_and_restores(tmp_path):
     result = find_learning_rate(trainer, num_steps=30, **QUIET)
     assert all(isinstance(v, float) for v in result.losses)
     assert _same(before, _state(trainer.model))
+
+
+def test_an_unknown_method_fails_before_anything_trains(tmp_path):
+    trainer = make_trainer(make_args(tmp_path))
+    before = _state(trainer.model)
+    with pytest.raises(ValueError, match="method='best' is unknown"):
+        find_learning_rate(trainer, method="best", **QUIET)
+    assert _same(before, _state(trainer.model)) and trainer.optimizer is None
+    assert not (tmp_path / "out" / "lrguard.jsonl").exists()
