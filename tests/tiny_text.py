@@ -4,6 +4,8 @@ Nothing is downloaded."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import transformers
 from tokenizers import Tokenizer, models, pre_tokenizers
@@ -75,3 +77,28 @@ def sentences(n: int, seed: int = 0, length: int = 6) -> list[str]:
     gen = torch.Generator().manual_seed(seed)
     picks = torch.randint(0, len(WORDS), (n, length), generator=gen).tolist()
     return [" ".join(WORDS[i] for i in row) for row in picks]
+
+
+def save_tiny_llama(path: Path) -> Path:
+    """Save a 1-layer Llama and its word-level tokenizer at ``path`` (loadable by name)."""
+    tokenizer = word_tokenizer(LLAMA_SPECIALS)
+    tiny_llama(tokenizer).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def save_tiny_bert(path: Path) -> Path:
+    """Save a 1-layer BERT encoder (hidden size 16) and its word-level tokenizer at ``path``."""
+    tokenizer = word_tokenizer(BERT_SPECIALS)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=32,
+    )
+    transformers.BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

@@ -16,7 +16,8 @@ import yaml
 pytest.importorskip("axolotl")
 
 from lrguard import read_jsonl  # noqa: E402
-from tests.axolotl.tiny import build_dataset, build_model, config  # noqa: E402
+from tests.axolotl.tiny import build_dataset, config  # noqa: E402
+from tests.tiny_text import save_tiny_llama  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = {"plugins": ["hf_lrguard.axolotl.LRGuardPlugin"]}
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.slow
 def tiny(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny")
     return {
-        "model": build_model(root / "model"),
+        "model": save_tiny_llama(root / "model"),
         "data": build_dataset(root / "data" / "tiny.jsonl"),
         "prepared": root / "prepared",
     }

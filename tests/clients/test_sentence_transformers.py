@@ -20,9 +20,8 @@ from tests.clients.conftest import (
     sentences,
     tensorboard_texts,
     torch,
-    transformers,
-    word_tokenizer,
 )
+from tests.tiny_text import save_tiny_bert
 
 st = pytest.importorskip("sentence_transformers")
 from sentence_transformers.sentence_transformer import losses, modules  # noqa: E402
@@ -33,20 +32,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> Path:
     """A 1-layer BERT (hidden size 16) and its word tokenizer, saved where ST can load them."""
-    path = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = word_tokenizer()
-    torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=32,
-    )
-    transformers.BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
 def fit(model_path: Path, output_dir: Path, callbacks=None, **overrides: Any):

@@ -195,23 +195,11 @@ def test_prior_flags_sgd_at_0_1_on_fine_tuned_transformer_embeddings(tmp_path, m
     from flair.embeddings import TransformerDocumentEmbeddings
     from flair.models import TextClassifier
     from flair.trainers import ModelTrainer
-    from transformers import BertConfig, BertModel
 
     from demo.flair_tiny import _sentences
-    from tests.tiny_text import BERT_SPECIALS, word_tokenizer
+    from tests.tiny_text import save_tiny_bert
 
-    path = tmp_path / "tiny-bert"
-    tokenizer = word_tokenizer(BERT_SPECIALS)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
+    path = save_tiny_bert(tmp_path / "tiny-bert")
     flair.set_seed(0)
     embeddings = TransformerDocumentEmbeddings(str(path), fine_tune=True)
     corpus = Corpus(

@@ -16,7 +16,8 @@ import yaml
 pytest.importorskip("llamafactory")
 
 from lrguard import read_jsonl  # noqa: E402
-from tests.llamafactory.tiny import build_dataset, build_model  # noqa: E402
+from tests.llamafactory.tiny import build_dataset  # noqa: E402
+from tests.tiny_text import save_tiny_llama  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / ".." / "shared" / "corpus" / "llamafactory"
@@ -37,7 +38,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny")
-    return {"model": build_model(root / "model"), "data": build_dataset(root / "data")}
+    return {"model": save_tiny_llama(root / "model"), "data": build_dataset(root / "data")}
 
 
 def adapt(example: str, tiny: dict[str, Path], out: Path, **extra: Any) -> Path:

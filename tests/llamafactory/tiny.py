@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.tiny_text import LLAMA_SPECIALS, sentences, tiny_llama, word_tokenizer
-
-
-def build_model(path: Path) -> Path:
-    """Save a 1-layer Llama and its word-level tokenizer at ``path``."""
-    tokenizer = word_tokenizer(LLAMA_SPECIALS)
-    tiny_llama(tokenizer).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+from tests.tiny_text import sentences
 
 
 def build_dataset(path: Path, n: int = 64) -> Path:
