@@ -97,24 +97,23 @@ class TrainingSnapshot:
         self.scheduler = scheduler
         self.scaler = scaler
         self._path: Path | None = None
-        heavy = {
-            "model": _clone(model.state_dict(keep_vars=False)),
+        live = {  # references to the live tensors: written to disk as they are, or cloned
+            "model": model.state_dict(keep_vars=False),
             "grads": {
-                name: None if p.grad is None else p.grad.detach().clone()
+                name: None if p.grad is None else p.grad.detach()
                 for name, p in model.named_parameters()
             },
-            "optimizer": _clone(optimizer.state_dict()) if optimizer is not None else None,
+            "optimizer": optimizer.state_dict() if optimizer is not None else None,
         }
+        self._heavy: dict[str, Any] | None = None
         if directory is not None:
             with tempfile.NamedTemporaryFile(
                 dir=directory, prefix="lrguard-snapshot-", suffix=".pt", delete=False
             ) as handle:
-                path = Path(handle.name)
-            self._path = path
-            torch.save(heavy, self._path)
-            self._heavy: dict[str, Any] | None = None
+                self._path = Path(handle.name)
+            torch.save(live, self._path)
         else:
-            self._heavy = heavy
+            self._heavy = _clone(live)
         self._requires_grad = {name: p.requires_grad for name, p in model.named_parameters()}
         self._modes = {name: m.training for name, m in model.named_modules()}
         self._scheduler = _clone(scheduler.state_dict()) if scheduler is not None else None
@@ -128,7 +127,7 @@ class TrainingSnapshot:
     def restore(self) -> None:
         """Put everything back as it was when the snapshot was taken."""
         if self._path is not None:
-            heavy = torch.load(self._path, weights_only=False)
+            heavy = torch.load(self._path, weights_only=False, mmap=True)  # no second copy
             self._path.unlink(missing_ok=True)
             self._path = None
         else:

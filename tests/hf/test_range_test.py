@@ -54,7 +54,8 @@ def test_untrained_trainer_restored_and_next_run_unchanged(tmp_path):
     assert runs[0][1] == runs[1][1] and runs[0][2] == runs[1][2]
 
 
-def test_trained_trainer_with_accumulation_is_restored_bit_for_bit(tmp_path):
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in-memory", "on-disk"])
+def test_trained_trainer_with_accumulation_is_restored_bit_for_bit(tmp_path, on_disk):
     """After 20 trained steps: parameters, Adam moments, scheduler, trainer state and the
     random generators are what they were; the sweep is not stopped after a step or two."""
     args = make_args(tmp_path, learning_rate=1e-3, max_steps=20, gradient_accumulation_steps=2)
@@ -73,9 +74,10 @@ def test_trained_trainer_with_accumulation_is_restored_bit_for_bit(tmp_path):
     import copy
 
     before = copy.deepcopy(before)
-    result = find_learning_rate(trainer, **QUIET)
+    result = find_learning_rate(trainer, keep_copy_on_disk=on_disk, **QUIET)
     assert len(result.rates) > 50, result.notes
     assert result.context["gradient_accumulation_steps"] == 2
+    assert not list((tmp_path / "out").glob("lrguard-snapshot-*"))
     after = {
         "model": _state(trainer.model),
         "optimizer": trainer.optimizer.state_dict(),
