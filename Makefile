@@ -46,7 +46,7 @@ $(FLAIR014)/.installed: pyproject.toml constraints/torch.txt
 $(LLAMAFACTORY)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(LLAMAFACTORY)
 	$(LLAMAFACTORY)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(LLAMAFACTORY)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "llamafactory==0.9.5"
+	$(LLAMAFACTORY)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev]" "llamafactory==0.9.5" "tensorboard>=2.14"
 	$(LLAMAFACTORY)/bin/pip uninstall -q -y torchvision torchaudio
 	touch $@
 

@@ -7,13 +7,14 @@ Param groups, Hugging Face ``learning_rate``, and the scheduler kwargs that set 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._groups import group_numbers
-from lrguard.rules._hf import finding, hf_view, kwarg_domain_findings, label
+from lrguard.rules._hf import finding, hf_view, kwarg_domain_findings, kwarg_key, label
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -72,11 +73,28 @@ def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
         )
 
 
+def _floor_kwarg_findings(plan: TrainingPlan) -> Iterator[Finding]:
+    """LRG003 (Hugging Face): floor kwargs outside their domain. A floor the config writes
+    under a top-level name of its own (axolotl's ``cosine_min_lr_ratio`` for ``min_lr_rate``)
+    is named so in the fix too, as in the message."""
+    view = hf_view(plan)
+    for found in kwarg_domain_findings(plan, "LRG003", floors=True):
+        key, written = kwarg_key(found), found.location
+        if view is not None and view.spec is not None and written and "." not in written:
+            floor = view.spec.floor
+            if floor is not None and key in floor.relative:
+                fix = f"Set {written}: 0.1 (a fraction < 1 of the peak), or 0 to decay fully."
+            else:
+                fix = (found.fix or "").replace(f"Set {key} ", f"Set {written} ", 1)
+            found = replace(found, fix=fix)
+        yield found
+
+
 def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG003 for param groups, Hugging Face learning_rate and floor kwargs."""
     yield from check_not_finite_positive(plan)
     yield from _hf_lr_findings(plan)
-    yield from kwarg_domain_findings(plan, "LRG003", floors=True)
+    yield from _floor_kwarg_findings(plan)
 
 
 register(

@@ -18,9 +18,11 @@ pytest.importorskip("axolotl")
 from lrguard import read_jsonl  # noqa: E402
 from tests.axolotl.tiny import build_dataset, config  # noqa: E402
 from tests.tiny_text import save_tiny_llama  # noqa: E402
+from tests.trackers import assert_written, tensorboard_texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = {"plugins": ["hf_lrguard.axolotl.LRGuardPlugin"]}
+TENSORBOARD = {"use_tensorboard": True}  # axolotl's report_to: ["tensorboard"]
 MIN_ABOVE = {"lr_scheduler": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr": 1.0e-4}}
 RATIO_ABOVE = {"lr_scheduler": "cosine", "cosine_min_lr_ratio": 10}
 CLEAN = {"lr_scheduler": "cosine", "cosine_min_lr_ratio": 0.1}
@@ -81,7 +83,7 @@ def test_stock_rises_to_ten_times_the_peak_guarded_stays_below_it(tiny, tmp_path
     assert rates(tmp_path / "stock")[-1] > 9e-5
 
     out = tmp_path / "guarded"
-    guarded = train(write(tiny, out, **MIN_ABOVE, **PLUGIN))
+    guarded = train(write(tiny, out, **MIN_ABOVE, **PLUGIN, **TENSORBOARD))
     assert guarded.returncode == 0, guarded.stderr[-3000:]
     assert len(rates(out)) == 10 and max(rates(out)) <= 1e-5
     records = read_jsonl(out / "lrguard.jsonl")
@@ -89,6 +91,7 @@ def test_stock_rises_to_ten_times_the_peak_guarded_stays_below_it(tiny, tmp_path
     assert records[0]["before"] == {"lr_scheduler_kwargs.min_lr": 1e-4}
     assert records[0]["after"] == {"lr_scheduler_kwargs.min_lr": 1e-6}
     assert saved_records(out) == records
+    assert_written(records, tensorboard_texts(out))  # read back from the event files
 
 
 def test_clean_config_trains_at_identical_rates(tiny, tmp_path):
@@ -106,7 +109,7 @@ def test_clean_config_trains_at_identical_rates(tiny, tmp_path):
 def test_cosine_min_lr_ratio_above_one_adjusted_or_refused_before_the_model_loads(tiny, tmp_path):
     out = tmp_path / "adjusted"
     policy = {"lrguard": {"on_violation": "adjust", "min_lr_ratio": 0.2}}
-    adjusted = train(write(tiny, out, **RATIO_ABOVE, **PLUGIN, **policy))
+    adjusted = train(write(tiny, out, **RATIO_ABOVE, **PLUGIN, **policy, **TENSORBOARD))
     assert adjusted.returncode == 0, adjusted.stderr[-3000:]
     used = rates(out)
     assert used[0] == pytest.approx(1e-5) and max(used) <= 1e-5
@@ -118,6 +121,7 @@ def test_cosine_min_lr_ratio_above_one_adjusted_or_refused_before_the_model_load
         {"cosine_min_lr_ratio": 0.2},
     )
     assert saved_records(out) == records
+    assert_written(records, tensorboard_texts(out))
 
     out = tmp_path / "stock"  # axolotl's own check: an assert once the model is loaded
     stock = train(write(tiny, out, **RATIO_ABOVE))

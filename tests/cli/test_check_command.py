@@ -201,6 +201,22 @@ def test_axolotl_mapping_names_the_axolotl_key(run, write):
     assert f"{path}:3: LRG002 [warning]" in out and "Set cosine_min_lr_ratio:" in out
 
 
+def test_axolotl_negative_ratio_names_the_axolotl_key_in_message_and_fix(run, write):
+    path = write(
+        "neg.yaml",
+        "base_model: x\nlearning_rate: 1.0e-5\nlr_scheduler: cosine\n"
+        "cosine_min_lr_ratio: -0.5\nnum_epochs: 1\n",
+    )
+    code, out, _ = run("check", path, "--format", "json")
+    (found,) = [f for f in json.loads(out)["files"][0]["findings"] if f["code"] == "LRG003"]
+    assert code == 1 and found["line"] == 4 and found["location"] == "cosine_min_lr_ratio"
+    assert found["message"].startswith("cosine_min_lr_ratio=-0.5 is not a number >= 0")
+    assert found["fix"] == (
+        "Set cosine_min_lr_ratio: 0.1 (a fraction < 1 of the peak), or 0 to decay fully."
+    )
+    assert "min_lr_rate" not in found["message"] + found["fix"]
+
+
 def test_floor_above_peak_is_an_error_at_the_peak_a_warning(run, write):
     """The rate rises all run above the peak: CI must fail; at the peak it only never decays."""
     base = "learning_rate: 1.0e-5\nmax_steps: 100\nlr_scheduler_type: {}\nlr_scheduler_kwargs: {}\n"

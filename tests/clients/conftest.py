@@ -18,8 +18,8 @@ transformers = pytest.importorskip("transformers")
 pytest.importorskip("datasets")
 
 from tests import tiny_text  # noqa: E402
-from tests.hf.test_trackers import assert_written, tensorboard_texts  # noqa: E402, F401
 from tests.tiny_text import BERT_SPECIALS, sentences, tiny_llama  # noqa: E402, F401
+from tests.trackers import assert_written, tensorboard_texts  # noqa: E402, F401
 
 MIN_ABOVE = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr": 1e-4}}
 CLEAN = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}

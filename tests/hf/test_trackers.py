@@ -18,6 +18,7 @@ from hf_lrguard._trackers import TrackerRelay, tracker_logs
 from lrguard import read_jsonl
 from tests.hf.conftest import guard_records, make_args, make_trainer
 from tests.hf.test_plateau import FLOOR, flat, plateau_args
+from tests.trackers import assert_written, tensorboard_texts
 
 pytestmark = pytest.mark.hf
 MIN_ABOVE = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr": 1e-4}}
@@ -40,39 +41,7 @@ def decisions(tmp_path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def assert_written(records: list[dict[str, Any]], written: dict[str, list[tuple[int, str]]]):
-    """Each record is at its step under ``train/lrguard/<rule>``, with its action and message."""
-    for record in records:
-        entries = written.get(f"train/lrguard/{record['rule']}", [])
-        step = record.get("step", 0)
-        assert any(
-            s == step
-            and f"lrguard {record['rule']} [{record['action']}" in text
-            and record["message"] in text
-            for s, text in entries
-        ), (record, written)
-
-
 # -- TensorBoard ----------------------------------------------------------------------------
-def tensorboard_texts(root: Path) -> dict[str, list[tuple[int, str]]]:
-    """Text summaries in every event file under ``root``: tag -> [(step, text)]."""
-    accumulator = pytest.importorskip(
-        "tensorboard.backend.event_processing.event_accumulator"
-    ).EventAccumulator
-    texts: dict[str, list[tuple[int, str]]] = {}
-    runs = {path.parent for path in root.rglob("events.out.tfevents.*")}
-    assert runs, f"no event files under {root}"
-    for run in runs:
-        events = accumulator(str(run), size_guidance={"tensors": 0})
-        events.Reload()
-        for tag in events.Tags()["tensors"]:
-            name = tag.removesuffix("/text_summary")
-            for event in events.Tensors(tag):
-                for value in event.tensor_proto.string_val:
-                    texts.setdefault(name, []).append((event.step, value.decode()))
-    return texts
-
-
 @pytest.mark.parametrize("attach", ["init", "add"])
 def test_tensorboard_gets_every_decision(tmp_path, attach):
     pytest.importorskip("tensorboard")

@@ -18,6 +18,7 @@ pytest.importorskip("llamafactory")
 from lrguard import read_jsonl  # noqa: E402
 from tests.llamafactory.tiny import build_dataset  # noqa: E402
 from tests.tiny_text import save_tiny_llama  # noqa: E402
+from tests.trackers import assert_written, tensorboard_texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / ".." / "shared" / "corpus" / "llamafactory"
@@ -41,8 +42,11 @@ def tiny(tmp_path_factory) -> dict[str, Path]:
     return {"model": save_tiny_llama(root / "model"), "data": build_dataset(root / "data")}
 
 
-def adapt(example: str, tiny: dict[str, Path], out: Path, **extra: Any) -> Path:
-    """The example with the tiny model, data and a 10-step CPU run in place of the real ones."""
+def adapt(
+    example: str, tiny: dict[str, Path], out: Path, report_to: str = "none", **extra: Any
+) -> Path:
+    """The example with the tiny model, data and a 10-step CPU run in place of the real ones,
+    reporting to ``report_to``."""
     config = yaml.safe_load((CORPUS / example).read_text())
     for key in ("deepspeed", "preprocessing_num_workers", "pure_bf16"):
         config.pop(key, None)
@@ -59,7 +63,7 @@ def adapt(example: str, tiny: dict[str, Path], out: Path, **extra: Any) -> Path:
         save_steps=1000,
         bf16=False,
         plot_loss=False,
-        report_to="none",
+        report_to=report_to,
         per_device_train_batch_size=4,
         gradient_accumulation_steps=1,
         dataloader_num_workers=0,
@@ -104,11 +108,12 @@ def saved_records(out: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_drop_in_takes_the_example_and_keeps_the_rate_below_the_peak(example, tiny, tmp_path):
     out = tmp_path / "guarded"
-    run = train(GUARDED, adapt(example, tiny, out, **MIN_ABOVE))
+    run = train(GUARDED, adapt(example, tiny, out, report_to="tensorboard", **MIN_ABOVE))
     assert run.returncode == 0, run.stderr[-3000:]
     records = read_jsonl(out / "lrguard.jsonl")
     assert [(r["rule"], r["action"]) for r in records] == [("LRG002", "adjusted")]
     assert saved_records(out) == records
+    assert_written(records, tensorboard_texts(out))  # read back from the event files
     assert max(rates(out)) <= 1e-5
 
 
