@@ -176,6 +176,11 @@ def check_structure(text: str) -> None:
                     "not a training config"
                 )
     except yaml.YAMLError as err:
+        if "nesting depth" in str(getattr(err, "problem", "")):  # libyaml >= 0.2.5 stops at 1000
+            line = err.problem_mark.line + 1 if getattr(err, "problem_mark", None) else "?"
+            raise UnusableConfig(
+                f"nested more than {MAX_DEPTH} levels deep (line {line}): not a training config"
+            ) from None
         raise _yaml_error(err) from None
     finally:
         loader.dispose()
