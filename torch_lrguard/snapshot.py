@@ -41,6 +41,36 @@ def _clone(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _into(live: torch.Tensor | None, saved: Any, mapped: bool) -> Any:
+    """``saved`` as the tensor to keep: copied into ``live`` when it has the same shape, dtype
+    and device (no new memory: the live tensor holds the saved values again), else ``saved``
+    itself (cloned when it lives in a mapped file: a removed file stays on disk for as long
+    as a tensor maps it)."""
+    if not isinstance(saved, torch.Tensor):
+        return saved
+    if (
+        isinstance(live, torch.Tensor)
+        and live.shape == saved.shape
+        and live.dtype == saved.dtype
+        and live.device == saved.device
+    ):
+        return live.copy_(saved)
+    return saved.clone() if mapped else saved
+
+
+def _into_optimizer_state(
+    optimizer: torch.optim.Optimizer, saved: dict[str, Any], mapped: bool
+) -> dict[str, Any]:
+    """``saved`` (an optimizer state dict) with every state tensor replaced by the live one it
+    was copied into (``_into``): ``load_state_dict`` then keeps the live tensors."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    state: dict[Any, Any] = {}
+    for index, values in saved["state"].items():
+        live = optimizer.state.get(params[index], {}) if index < len(params) else {}
+        state[index] = {key: _into(live.get(key), value, mapped) for key, value in values.items()}
+    return {**saved, "state": state}
+
+
 def rng_states() -> dict[str, Any]:
     """Python's, numpy's (when installed) and torch's CPU / CUDA generator states."""
     states: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
@@ -126,24 +156,27 @@ class TrainingSnapshot:
 
     def restore(self) -> None:
         """Put everything back as it was when the snapshot was taken."""
+        mapped = self._path is not None
         if self._path is not None:
             heavy = torch.load(self._path, weights_only=False, mmap=True)  # no second copy
             self._path.unlink(missing_ok=True)
             self._path = None
         else:
             heavy = self._heavy
-        assert heavy is not None, "a snapshot is restored once"
+        if heavy is None:
+            raise RuntimeError("a TrainingSnapshot is restored once; this one already was")
         self._heavy = None
-        with torch.no_grad():
+        with torch.no_grad():  # copied into the live tensors
             self.model.load_state_dict(heavy["model"], strict=True)
-        for name, param in self.model.named_parameters():
-            saved = heavy["grads"].get(name)
-            param.grad = None if saved is None else saved.to(param.device)
-            param.requires_grad_(self._requires_grad[name])
+            for name, param in self.model.named_parameters():
+                param.grad = _into(param.grad, heavy["grads"].get(name), mapped)
+                param.requires_grad_(self._requires_grad[name])
+            if self.optimizer is not None:
+                self.optimizer.load_state_dict(
+                    _into_optimizer_state(self.optimizer, heavy["optimizer"], mapped)
+                )
         for name, module in self.model.named_modules():
             module.training = self._modes[name]
-        if self.optimizer is not None:
-            self.optimizer.load_state_dict(heavy["optimizer"])
         if self.scheduler is not None:
             self.scheduler.load_state_dict(self._scheduler)
         if self.scaler is not None:
