@@ -1,8 +1,11 @@
 """How good are the range test's suggestions? Trained, not assumed.
 
-On four small offline learning problems (``benchmarks/range_tasks.py``: a Flair
+On six small offline learning problems (``benchmarks/range_tasks.py``: a Flair
 ``TextClassifier``, a Flair ``SequenceTagger``, a BERT trained from scratch with ``Trainer``,
-and a BERT pre-trained here and then fine-tuned), each run with its framework's own trainer:
+a BERT pre-trained here and then fine-tuned, and two crossings of optimizer and framework that
+check that the lrguard rule follows the optimizer, not the framework: the Flair classifier
+trained with AdamW, and a bag-of-words model trained by ``Trainer`` with SGD), each run with
+its framework's own trainer:
 
 1. a grid of log-spaced rates is trained to completion; the best dev score of each run is
    recorded, and the grid's best rate is the reference;

@@ -1,4 +1,4 @@
-"""Four small offline learning problems for the range test's quality benchmark.
+"""Six small offline learning problems for the range test's quality benchmark.
 
 Each task is a real learning problem whose dev score depends on the rate: too low a rate
 underfits in the run's budget, too high a rate diverges or degrades. Everything is built
@@ -224,6 +224,7 @@ class FlairTask:
     epochs = 12
     batch = 8
     max_grad_norm = 5.0
+    optimizer: type[torch.optim.Optimizer] = torch.optim.SGD
 
     def __init__(self) -> None:
         _flair_quiet()
@@ -256,6 +257,7 @@ class FlairTask:
             ModelTrainer(model, self.corpus).train(
                 tmp,
                 learning_rate=lr,
+                optimizer=self.optimizer,
                 max_epochs=self.epochs,
                 mini_batch_size=self.batch,
                 patience=10 * self.epochs,
@@ -283,7 +285,7 @@ class FlairTask:
             return find_learning_rate(
                 ModelTrainer(model, self.corpus),
                 tmp,
-                optimizer=torch.optim.SGD,
+                optimizer=self.optimizer,
                 mini_batch_size=self.batch,
                 max_grad_norm=self.max_grad_norm,
                 start_lr=SWEEP_START,
@@ -322,7 +324,7 @@ class FlairTask:
 
         flair.set_seed(SEED)
         loader = DataLoader(self.corpus.train, batch_size=self.batch, shuffle=True)
-        optimizer = torch.optim.SGD(model.parameters(), lr=SWEEP_START)
+        optimizer = self.optimizer(model.parameters(), lr=SWEEP_START)
         try:
             return _run_lr_finder(
                 LossModel(model), optimizer, FlairBatches(loader), self.max_grad_norm
@@ -490,6 +492,8 @@ class HFTask:
     epochs = 4
     batch = 16
     max_grad_norm = 1.0
+    optimizer_and_kwargs: tuple[type[torch.optim.Optimizer], dict[str, Any]] | None = None
+    """None: ``Trainer``'s default optimizer (AdamW)."""
 
     def __init__(self) -> None:
         import transformers
@@ -537,7 +541,17 @@ class HFTask:
             train_dataset=self.train_data,
             eval_dataset=self.dev_data,
             compute_metrics=_accuracy,
+            optimizer_cls_and_kwargs=self.optimizer_cls_and_kwargs(lr),
         )
+
+    def optimizer_cls_and_kwargs(
+        self, lr: float
+    ) -> tuple[type[torch.optim.Optimizer], dict[str, Any]] | None:
+        """``Trainer``'s ``optimizer_cls_and_kwargs`` (its kwargs must carry the rate)."""
+        if self.optimizer_and_kwargs is None:
+            return None
+        optimizer, kwargs = self.optimizer_and_kwargs
+        return optimizer, {**kwargs, "lr": lr}
 
     def train(self, lr: float) -> list[float]:
         """Dev accuracy of every epoch at rate ``lr``."""
@@ -571,7 +585,7 @@ class HFTask:
                 self.inner = inner
 
             def forward(self, inputs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-                return self.inner(**inputs).loss, 1
+                return self.inner(**inputs)["loss"], 1
 
         class DictBatches(TrainDataLoaderIter):
             def inputs_labels_from_batch(self, batch_data: Any) -> tuple[Any, None]:
@@ -706,4 +720,54 @@ class HFFineTune(HFTask):
         )
 
 
-TASKS = (FlairTopics, FlairTagger, HFScratch, HFFineTune)
+class FlairTopicsAdamW(FlairTopics):
+    """``FlairTopics`` trained with AdamW instead of SGD: the same model and data, so the best
+    rate moves with the optimizer alone."""
+
+    spec = TaskSpec(
+        "flair-textclassifier-adamw",
+        "Flair ModelTrainer.train, AdamW, 12 epochs, batch 8, no annealing",
+        (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1),
+        FlairTopics.spec.details,
+    )
+    optimizer = torch.optim.AdamW
+
+
+class BagOfWords(torch.nn.Module):
+    """A bag-of-words classifier (mean of trainable word vectors, then a linear layer) that
+    ``Trainer`` trains like a transformers model: ``forward(**batch)`` returns loss and
+    logits."""
+
+    def __init__(self, vocab: int, width: int, labels: int) -> None:
+        super().__init__()
+        self.words = torch.nn.EmbeddingBag(vocab, width, mode="mean")
+        self.out = torch.nn.Linear(width, labels)
+
+    def forward(
+        self, input_ids: torch.Tensor, labels: torch.Tensor | None = None, **_: Any
+    ) -> dict[str, torch.Tensor]:
+        logits = self.out(torch.tanh(self.words(input_ids)))
+        out = {"logits": logits}
+        if labels is not None:
+            out["loss"] = torch.nn.functional.cross_entropy(logits, labels)
+        return out
+
+
+class HFBagOfWordsSGD(HFScratch):
+    """Topic classification from scratch with ``Trainer`` and plain SGD (``optim="sgd"``),
+    on a bag-of-words model (a 2-layer BERT learns nothing in 10 epochs with SGD at any rate
+    of the grid, with or without momentum)."""
+
+    spec = TaskSpec(
+        "hf-bag-of-words-sgd",
+        "HF Trainer, SGD, linear decay, 10 epochs, batch 16",
+        (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
+        {**HFScratch.spec.details, "model": "EmbeddingBag(32) + Linear"},
+    )
+    optimizer_and_kwargs = (torch.optim.SGD, {})
+
+    def build(self) -> Any:
+        return BagOfWords(VOCAB, 32, TOPICS)
+
+
+TASKS = (FlairTopics, FlairTagger, HFScratch, HFFineTune, FlairTopicsAdamW, HFBagOfWordsSGD)

@@ -80,9 +80,13 @@ class SweepRecorder:
         """The finished sweep: smoothed losses, every method's suggestion, the chosen one.
 
         ``context`` is stored in ``RangeTestResult.context`` (framework, optimizer, the
-        floor's form …).
+        floor's form …); its ``optimizer`` (the class name) tells ``lrguard`` how to read the
+        curve.
         """
-        suggestions = suggest(self.rates, self.losses, self.settings)
+        optimizer = context.get("optimizer")
+        suggestions = suggest(
+            self.rates, self.losses, self.settings, None if optimizer is None else str(optimizer)
+        )
         return RangeTestResult.build(
             settings=self.settings,
             rates=self.rates,

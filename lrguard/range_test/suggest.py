@@ -1,7 +1,8 @@
 """Suggestion methods: which rate of a swept loss curve to train at.
 
-Every method sees the same sweep (rates and raw losses) and returns a rate or None (the
-curve has no usable descent). The peers' rules are reproduced as published:
+Every method sees the same sweep (rates and raw losses) and the optimizer's name, and returns
+a rate or None (the curve has no usable descent). The peers' rules are reproduced as
+published (they read the curve alone and ignore the optimizer):
 
 * ``steepest`` (PyTorch Lightning's ``suggestion()``): the steepest descent of the EMA-smoothed
   loss, after skipping the first 10 and the last point.
@@ -9,7 +10,7 @@ curve has no usable descent). The peers' rules are reproduced as published:
   the EMA-smoothed loss, after skipping the first 10 % and the last 5 points.
 * ``minimum`` (fastai's ``minimum``): the rate at the lowest EMA-smoothed loss, divided by 10.
 
-``lrguard``, the method used by default, differs in three ways measured to matter
+``lrguard``, the method used by default, differs in four ways measured to matter
 (``benchmarks/bench_range_test_quality.py``):
 
 1. It smooths without lag. The EMA the peers use trails the raw loss by about
@@ -27,6 +28,16 @@ curve has no usable descent). The peers' rules are reproduced as published:
    edge of instability is never a good rate to train at). Without one, it reads the edge of
    stability instead: the last rate at which the curve is still within the noise margin of
    its starting level, divided by ``EDGE_DIVISOR``.
+4. It reads the curve according to the optimizer. SGD (no per-parameter scaling of the step;
+   measured without momentum) trains best close to the largest rate it survives, so for SGD
+   it reads the edge of stability, divided by ``SGD_EDGE_DIVISOR`` (Smith's rule of thumb for
+   cyclical rates: the lower bound at a third to a quarter of the largest stable rate,
+   arXiv:1506.01186); only a sweep whose loss never rises, with no edge to read, falls back
+   to the descent of points 2 and 3.
+   Adaptive optimizers (Adam and the like) take steps of about the rate on every parameter
+   whatever the gradient's size; their short sweep overstates the rate that trains best by
+   an order of magnitude (transformers#16013; fastai's ``minimum`` / 10), hence points 2 and
+   3. An optimizer of unknown kind is read as adaptive.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from dataclasses import dataclass
 
 from lrguard.range_test.smoothing import debiased_ema
 from lrguard.range_test.sweep import SweepSettings
+from lrguard.typical_rates import optimizer_family
 
 DESCENT_SHARE = 0.5
 """``lrguard``: the share of the drop (start to minimum) at which the rate is read."""
@@ -46,7 +58,11 @@ NOISE_MARGIN = 8.0
 """``lrguard``: a descent counts when it exceeds this many times the lag-free curve's noise."""
 
 EDGE_DIVISOR = 5.0
-"""``lrguard``: without a descent, the edge of stability's rate is divided by this."""
+"""``lrguard``, adaptive optimizers: without a descent, the edge of stability's rate is
+divided by this."""
+
+SGD_EDGE_DIVISOR = 3.0
+"""``lrguard``, SGD: the edge of stability's rate is divided by this."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,10 @@ def _no(method: str, why: str) -> Suggestion:
 
 
 def steepest(
-    rates: Sequence[float], losses: Sequence[float], settings: SweepSettings
+    rates: Sequence[float],
+    losses: Sequence[float],
+    settings: SweepSettings,
+    optimizer: str | None = None,
 ) -> Suggestion:
     """Lightning's rule: the most negative gradient of the smoothed loss (skip 10, 1)."""
     points = _finite(rates, debiased_ema(losses, settings.smoothing))[10:-1]
@@ -85,7 +104,12 @@ def steepest(
     return Suggestion("steepest", rate, index, "steepest descent of the EMA-smoothed loss")
 
 
-def valley(rates: Sequence[float], losses: Sequence[float], settings: SweepSettings) -> Suggestion:
+def valley(
+    rates: Sequence[float],
+    losses: Sequence[float],
+    settings: SweepSettings,
+    optimizer: str | None = None,
+) -> Suggestion:
     """fastai's rule: 2/3 down the longest descending stretch (skip 10 %, last 5)."""
     smoothed = debiased_ema(losses, settings.smoothing)
     n = len(smoothed)
@@ -110,7 +134,12 @@ def valley(rates: Sequence[float], losses: Sequence[float], settings: SweepSetti
     )
 
 
-def minimum(rates: Sequence[float], losses: Sequence[float], settings: SweepSettings) -> Suggestion:
+def minimum(
+    rates: Sequence[float],
+    losses: Sequence[float],
+    settings: SweepSettings,
+    optimizer: str | None = None,
+) -> Suggestion:
     """fastai's ``minimum``: the rate at the lowest smoothed loss, divided by 10."""
     smoothed = debiased_ema(losses, settings.smoothing)
     n = len(smoothed)
@@ -138,9 +167,16 @@ def centered_median(values: Sequence[float], window: int) -> list[float]:
     return out
 
 
-def lrguard(rates: Sequence[float], losses: Sequence[float], settings: SweepSettings) -> Suggestion:
-    """lrguard's rule: halfway down a lag-free descent that stands out of the noise, at most
-    the minimum's rate / 10; without such a descent, the edge of stability / 5."""
+def lrguard(
+    rates: Sequence[float],
+    losses: Sequence[float],
+    settings: SweepSettings,
+    optimizer: str | None = None,
+) -> Suggestion:
+    """lrguard's rule. SGD: the edge of stability / 3. Other optimizers (and SGD whose
+    loss never rose in the sweep): halfway down a lag-free descent that stands out of the
+    noise, at most the minimum's rate / 10; without such a descent, the edge of stability /
+    5."""
     points = _finite(rates, losses)
     if len(points) < 5:
         return _no("lrguard", "fewer than 5 finite losses")
@@ -159,9 +195,14 @@ def lrguard(rates: Sequence[float], losses: Sequence[float], settings: SweepSett
     level = statistics.median(raw[: max(5, len(raw) // 10)])
     spread = 1.4826 * statistics.median(abs(r - c) for r, c in zip(raw, curve, strict=True))
     margin = NOISE_MARGIN * spread / math.sqrt(window) + 1e-9 * max(1.0, abs(level))
+    band = level + margin
+    stable = _stable_until(whole, band)
+    sgd = optimizer_family(optimizer) == "sgd"
+    if sgd and 0 < stable < len(whole):
+        return _edge_of_stability(every, stable, SGD_EDGE_DIVISOR, "SGD")
     low = min(range(len(curve)), key=curve.__getitem__)
     drop = level - curve[low]
-    if drop > margin:
+    if drop > margin:  # an adaptive optimizer, or SGD whose loss never rose: no edge to read
         target = level - DESCENT_SHARE * drop
         pick = next(k for k in range(low + 1) if curve[k] <= target)
         index, rate, _ = points[pick]
@@ -169,24 +210,38 @@ def lrguard(rates: Sequence[float], losses: Sequence[float], settings: SweepSett
         if rate > cap:
             return Suggestion("lrguard", cap, points[low][0], "lowest lag-free loss / 10")
         return Suggestion("lrguard", rate, index, f"{DESCENT_SHARE:.0%} down the lag-free descent")
-    band = level + margin
-    rise = len(whole)
-    while rise > 0 and whole[rise - 1] > band:  # the final stretch above the starting level
-        rise -= 1
-    if rise == len(whole):
-        return _no("lrguard", "the loss never fell during the sweep (nor rose)")
-    if rise == 0:
+    if stable == len(whole):
+        return _no(
+            "lrguard",
+            "the loss never fell below, nor rose above, its starting level during the sweep: "
+            "the edge of stability lies beyond end_lr (sweep to a larger end_lr)",
+        )
+    if stable == 0:
         return _no("lrguard", "the loss rose from the start of the sweep")
-    index, rate, _ = every[rise - 1]
-    return Suggestion(
-        "lrguard",
-        rate / EDGE_DIVISOR,
-        index,
-        f"no descent above the noise: edge of stability / {EDGE_DIVISOR:g}",
-    )
+    return _edge_of_stability(every, stable, EDGE_DIVISOR, "no descent above the noise")
 
 
-METHODS: dict[str, Callable[[Sequence[float], Sequence[float], SweepSettings], Suggestion]] = {
+def _stable_until(curve: list[float], band: float) -> int:
+    """How many leading points of ``curve`` come before its final stretch above ``band``
+    (``len(curve)``: it never ends above the band; 0: above it from the start)."""
+    stable = len(curve)
+    while stable > 0 and curve[stable - 1] > band:
+        stable -= 1
+    return stable
+
+
+def _edge_of_stability(
+    points: list[tuple[int, float, float]], stable: int, divisor: float, why: str
+) -> Suggestion:
+    """The last stable point's rate (``points[stable - 1]``) divided by ``divisor``."""
+    index, rate, _ = points[stable - 1]
+    return Suggestion("lrguard", rate / divisor, index, f"{why}: edge of stability / {divisor:g}")
+
+
+Method = Callable[[Sequence[float], Sequence[float], SweepSettings, str | None], Suggestion]
+"""A suggestion method: ``(rates, losses, settings, optimizer name) -> Suggestion``."""
+
+METHODS: dict[str, Method] = {
     "lrguard": lrguard,
     "steepest": steepest,
     "valley": valley,
@@ -196,10 +251,14 @@ METHODS: dict[str, Callable[[Sequence[float], Sequence[float], SweepSettings], S
 
 
 def suggest(
-    rates: Sequence[float], losses: Sequence[float], settings: SweepSettings
+    rates: Sequence[float],
+    losses: Sequence[float],
+    settings: SweepSettings,
+    optimizer: str | None = None,
 ) -> dict[str, Suggestion]:
-    """Every method's suggestion for one sweep."""
-    return {name: method(rates, losses, settings) for name, method in METHODS.items()}
+    """Every method's suggestion for one sweep trained with ``optimizer`` (a class name such
+    as 'SGD' or 'AdamW', or a Hugging Face ``optim`` value; None: unknown)."""
+    return {name: method(rates, losses, settings, optimizer) for name, method in METHODS.items()}
 
 
 def check_method(method: str) -> None:

@@ -20,13 +20,13 @@ from lrguard.range_test.suggest import centered_median
 from lrguard.schedules.table import schedules
 
 
-def run(settings: SweepSettings, loss_at) -> RangeTestResult:
+def run(settings: SweepSettings, loss_at, optimizer: str | None = None) -> RangeTestResult:
     recorder = SweepRecorder(settings)
     for step in range(settings.num_steps):
         lr = settings.rate(step)
         if not recorder.record(lr, loss_at(step, lr)):
             break
-    return recorder.result()
+    return recorder.result(optimizer=optimizer) if optimizer else recorder.result()
 
 
 def bowl(best: float = 1e-2):
@@ -129,10 +129,23 @@ def test_every_method_suggests_on_a_typical_curve_and_ours_is_on_the_descent() -
     assert 3e-4 <= result.suggested_lr <= 1.1e-3
 
 
+@pytest.mark.parametrize("optimizer", ["SGD", "sgd"])  # a class name, or Trainer's optim
+def test_for_plain_sgd_ours_reads_the_edge_of_stability(optimizer: str) -> None:
+    settings = SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100)
+    sgd = run(settings, typical, optimizer)
+    # the curve leaves its starting level for good at lr 10 ** -1.86 = 0.0138: a third of it
+    assert 0.0138 / 3 / 1.2 <= sgd.suggestions["lrguard"] <= 0.0138 / 3 * 1.2
+    assert sgd.context["optimizer"] == optimizer
+    adaptive = run(settings, typical, "AdamW")
+    assert adaptive.suggestions == run(settings, typical).suggestions  # unknown: adaptive
+    assert adaptive.suggestions["lrguard"] < sgd.suggestions["lrguard"] / 4
+    assert sgd.suggestions["steepest"] == adaptive.suggestions["steepest"]  # peers: curve only
+
+
 def test_no_suggestion_when_the_loss_never_falls() -> None:
     result = run(SweepSettings(num_steps=50), lambda step, lr: 1.0)
     assert result.suggested_lr is None
-    assert any("never fell" in note for note in result.notes)
+    assert any("the edge of stability lies beyond end_lr" in note for note in result.notes)
     assert result.decision("flair").after is None
 
 
