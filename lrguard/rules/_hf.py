@@ -169,6 +169,7 @@ def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Ite
         if math.isfinite(value) and not domain.violation(value):
             continue
         name = label(plan, kw_field(key))
+        shown = key if "." in name else name  # a top-level setting of its own keeps its name
         default = view.spec.kwargs.get(key)
         hint = f" (default {fmt(default)})" if isinstance(default, int | float) else ""
         yield finding(
@@ -178,7 +179,7 @@ def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Ite
             kw_field(key),
             parsed.raw,
             f"{name}={fmt(parsed.raw)} is not {domain.describe()}: {view.name} cannot use it.",
-            f"Set {key} to {domain.describe()}{hint}.",
+            f"Set {shown} to {domain.describe()}{hint}.",
         )
 
 

@@ -74,19 +74,17 @@ def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
 
 
 def _floor_kwarg_findings(plan: TrainingPlan) -> Iterator[Finding]:
-    """LRG003 (Hugging Face): floor kwargs outside their domain. A floor the config writes
-    under a top-level name of its own (axolotl's ``cosine_min_lr_ratio`` for ``min_lr_rate``)
-    is named so in the fix too, as in the message."""
+    """LRG003 (Hugging Face): floor kwargs outside their domain. A relative floor the config
+    writes as a top-level setting of its own (axolotl's ``cosine_min_lr_ratio`` for
+    ``min_lr_rate``) gets the fraction to write there, as LRG002 gives it."""
     view = hf_view(plan)
+    floor = view.spec.floor if view is not None and view.spec is not None else None
     for found in kwarg_domain_findings(plan, "LRG003", floors=True):
-        key, written = kwarg_key(found), found.location
-        if view is not None and view.spec is not None and written and "." not in written:
-            floor = view.spec.floor
-            if floor is not None and key in floor.relative:
-                fix = f"Set {written}: 0.1 (a fraction < 1 of the peak), or 0 to decay fully."
-            else:
-                fix = (found.fix or "").replace(f"Set {key} ", f"Set {written} ", 1)
-            found = replace(found, fix=fix)
+        written = found.location or ""
+        if floor is not None and kwarg_key(found) in floor.relative and "." not in written:
+            found = replace(
+                found, fix=f"Set {written}: 0.1 (a fraction < 1 of the peak), or 0 to decay fully."
+            )
         yield found
 
 
