@@ -492,7 +492,7 @@ class HFTask:
     epochs = 4
     batch = 16
     max_grad_norm = 1.0
-    optimizer_and_kwargs: tuple[type[torch.optim.Optimizer], dict[str, Any]] | None = None
+    optimizer: type[torch.optim.Optimizer] | None = None
     """None: ``Trainer``'s default optimizer (AdamW)."""
 
     def __init__(self) -> None:
@@ -541,17 +541,11 @@ class HFTask:
             train_dataset=self.train_data,
             eval_dataset=self.dev_data,
             compute_metrics=_accuracy,
-            optimizer_cls_and_kwargs=self.optimizer_cls_and_kwargs(lr),
+            # the kwargs must carry the rate: Trainer does not add it
+            optimizer_cls_and_kwargs=None
+            if self.optimizer is None
+            else (self.optimizer, {"lr": lr}),
         )
-
-    def optimizer_cls_and_kwargs(
-        self, lr: float
-    ) -> tuple[type[torch.optim.Optimizer], dict[str, Any]] | None:
-        """``Trainer``'s ``optimizer_cls_and_kwargs`` (its kwargs must carry the rate)."""
-        if self.optimizer_and_kwargs is None:
-            return None
-        optimizer, kwargs = self.optimizer_and_kwargs
-        return optimizer, {**kwargs, "lr": lr}
 
     def train(self, lr: float) -> list[float]:
         """Dev accuracy of every epoch at rate ``lr``."""
@@ -754,9 +748,9 @@ class BagOfWords(torch.nn.Module):
 
 
 class HFBagOfWordsSGD(HFScratch):
-    """Topic classification from scratch with ``Trainer`` and plain SGD (``optim="sgd"``),
-    on a bag-of-words model (a 2-layer BERT learns nothing in 10 epochs with SGD at any rate
-    of the grid, with or without momentum)."""
+    """Topic classification from scratch with ``Trainer`` and plain SGD (no momentum), on a
+    bag-of-words model (a 2-layer BERT learns nothing in 10 epochs with SGD at any rate of
+    the grid, with or without momentum)."""
 
     spec = TaskSpec(
         "hf-bag-of-words-sgd",
@@ -764,7 +758,7 @@ class HFBagOfWordsSGD(HFScratch):
         (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
         {**HFScratch.spec.details, "model": "EmbeddingBag(32) + Linear"},
     )
-    optimizer_and_kwargs = (torch.optim.SGD, {})
+    optimizer = torch.optim.SGD
 
     def build(self) -> Any:
         return BagOfWords(VOCAB, 32, TOPICS)
