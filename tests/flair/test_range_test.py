@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy
 import pytest
@@ -184,6 +185,9 @@ def test_copy_kept_on_disk_restores_too(trainer_factory, tmp_path):
     find_learning_rate(trainer, tmp_path, mini_batch_size=4, keep_copy_on_disk=True, **QUIET)
     assert _same(before, _state(trainer.model))
     assert not list(tmp_path.glob("lrguard-snapshot-*"))
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # the removed copy is not kept alive (and its disk space) by a mapping
+        assert "lrguard-snapshot-" not in maps.read_text()
 
 
 def test_prior_flags_sgd_at_0_1_on_fine_tuned_transformer_embeddings(tmp_path, monkeypatch):
