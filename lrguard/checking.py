@@ -11,11 +11,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lrguard.configs.kinds import CONVERTING_READERS, READERS
 from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE, ConfigResult, load_config
 from lrguard.configs.reading import CONFIG_SUFFIXES
 from lrguard.configs.steps import StepOptions
 from lrguard.findings import Finding, Severity
+from lrguard.numbers import fmt, parse_number
 from lrguard.rules import check_plan
+from lrguard.rules.lrg032_invalid_setting import (
+    FRACTIONAL_WARMUP,
+    fractional_warmup,
+    removed_warmup_ratio,
+)
 
 
 @dataclass
@@ -41,6 +48,9 @@ class CheckOptions:
         kind: force this config kind for every file.
         steps: ``--steps``, ``--dataset-size``, ``--world-size``.
         exclude: glob patterns of paths skipped when expanding folders.
+        transformers_version: the transformers version the configs are for (declared in
+            ``[tool.lrguard]`` or installed); None: unknown, findings that depend on it
+            give every version's reading.
     """
 
     select: Sequence[str] | None = None
@@ -48,6 +58,7 @@ class CheckOptions:
     kind: str | None = None
     steps: StepOptions = field(default_factory=StepOptions)
     exclude: Sequence[str] = ()
+    transformers_version: str | None = None
 
 
 def expand_paths(
@@ -105,6 +116,58 @@ def _excluded(path: Path, patterns: Sequence[str]) -> bool:
     )
 
 
+TRANSFORMERS_FAILS = "Unconverted, transformers fails with a TypeError in trainer.train()."
+DEEPSPEED_FAILS = "torch's optimizer fails with a TypeError when the DeepSpeed engine is built."
+
+
+def _string_number_update(finding: Finding, result: ConfigResult) -> dict[str, object]:
+    """LRG004's severity and message by the program that reads the file.
+
+    A reader that converts string numbers itself (``READERS``) makes the finding ``info``;
+    one known to pass them on unchanged (alignment-handbook's ``H4ArgumentParser``) makes it
+    an error: the optimizer gets a string and ``trainer.train()`` fails. A plain
+    ``TrainingArguments`` file keeps the warning, naming the readers that convert.
+    Scheduler kwargs are never converted by ``TrlParser`` (a dict is no argparse type).
+    """
+    plan = result.plan
+    reader = READERS.get(result.reader or "")
+    coerces = bool(plan is not None and plan.source and plan.source.coerces_strings)
+    if reader is None or finding.severity == Severity.INFO:
+        return {}
+    in_kwargs = (finding.field or "").startswith("lr_scheduler_kwargs.")
+    converts = reader.converts
+    if result.reader == "trl" and in_kwargs:
+        converts = False
+    elif result.reader in ("axolotl", "llamafactory"):
+        converts = coerces
+    if converts:
+        return {
+            "severity": Severity.INFO,
+            "message": f"{finding.message} {reader.name} converts it itself; other YAML 1.1 "
+            "readers (yaml.safe_load, TrainingArguments(**cfg), "
+            "HfArgumentParser.parse_yaml_file) pass on a string.",
+        }
+    if converts is False:
+        message = finding.message
+        if result.reader == "deepspeed":
+            message = message.replace(TRANSFORMERS_FAILS, DEEPSPEED_FAILS)
+        update: dict[str, object] = {
+            "severity": Severity.ERROR,
+            "message": f"{message} This file is read by {reader.name}, which passes "
+            f"the string on unchanged (only {CONVERTING_READERS} convert it).",
+        }
+        number = parse_number(finding.value).value
+        if result.document is not None and result.document.syntax == "json" and number:
+            update["fix"] = f"Write {finding.location} as a JSON number, without quotes: " + (
+                f"{fmt(number)}."
+            )
+        return update
+    return {
+        "message": f"{finding.message} {CONVERTING_READERS} convert it; "
+        "HfArgumentParser.parse_yaml_file and TrainingArguments(**cfg) do not."
+    }
+
+
 def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     """Place the finding in the file and say what the config's own tool does with it."""
     update: dict[str, object] = {}
@@ -112,14 +175,8 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     if line is not None and finding.line is None:
         update["line"] = line
     plan = result.plan
-    coerces = bool(plan is not None and plan.source and plan.source.coerces_strings)
-    if finding.code == "LRG004" and coerces and finding.severity != Severity.INFO:
-        tool = "axolotl" if result.kind == "axolotl" else "LLaMA-Factory"
-        update["severity"] = Severity.INFO
-        update["message"] = (
-            f"{finding.message} {tool} converts it itself; other YAML 1.1 readers "
-            "(yaml.safe_load, TrainingArguments(**cfg)) get a string."
-        )
+    if finding.code == "LRG004":
+        update.update(_string_number_update(finding, result))
     renames = plan.source.renames if plan is not None and plan.source else None
     if renames and finding.fix:
         fix = finding.fix
@@ -130,12 +187,54 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     return replace(finding, **update) if update else finding
 
 
+def _version_adjusted(
+    finding: Finding, result: ConfigResult, version: str | None
+) -> Finding | None:
+    """A fractional ``warmup_steps`` read by the transformers version the run uses (None:
+    that version reads it as intended)."""
+    if (
+        version is None
+        or result.plan is None
+        or finding.code != "LRG032"
+        or finding.field != FRACTIONAL_WARMUP
+        or result.kind == "axolotl"
+    ):
+        return finding
+    plan = result.plan.clone()
+    plan.framework_version = version
+    graded = next(fractional_warmup(plan), None)
+    if graded is None:
+        return None
+    return replace(
+        finding,
+        severity=graded.severity,
+        message=graded.message,
+        fix=graded.fix,
+    )
+
+
+def _selected(code: str, options: CheckOptions) -> bool:
+    """``code`` passes ``--select`` / ``--ignore`` (prefixes)."""
+    if options.select is not None and not any(code.startswith(s) for s in options.select):
+        return False
+    return not any(code.startswith(i) for i in options.ignore)
+
+
 def findings_for(result: ConfigResult, options: CheckOptions) -> list[Finding]:
     """Run the rules on a checked result (may raise only on a bug in a rule)."""
     if result.status != CHECKED or result.plan is None:
         return []
     found = check_plan(result.plan, select=options.select, ignore=list(options.ignore) or None)
-    return [_reader_adjusted(f, result) for f in found]
+    version = options.transformers_version
+    if version is not None and _selected("LRG032", options):
+        plan = result.plan.clone()
+        plan.framework_version = version
+        found += list(removed_warmup_ratio(plan))
+    adjusted = (
+        _version_adjusted(_reader_adjusted(f, result), result, options.transformers_version)
+        for f in found
+    )
+    return [f for f in adjusted if f is not None]
 
 
 def check_file(path: Path, options: CheckOptions) -> FileReport:

@@ -32,6 +32,7 @@ from lrguard.settings import (
     SettingsError,
     check_codes,
     find_pyproject,
+    installed_transformers,
     load_settings,
 )
 
@@ -94,8 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="check config files or folders",
-        description="Check HF TrainingArguments, LLaMA-Factory, axolotl and Flair configs. "
-        "Exit 0: no errors, 1: errors (--strict: or warnings), 2: unusable input.",
+        description="Check HF TrainingArguments (TRL / alignment-handbook recipes too), "
+        "LLaMA-Factory, axolotl, Flair and standalone DeepSpeed configs; other files (datasets, "
+        "docs, templates) are skipped. Exit 0: no errors, 1: errors (--strict: or warnings), "
+        "2: unusable input (a training config that cannot be read).",
     )
     check.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="files or folders")
     check.add_argument("--format", choices=FORMATS, help="output format (default text)")
@@ -172,6 +175,7 @@ def run_check(args: argparse.Namespace) -> int:
         kind=kind,
         steps=_step_options(args, settings),
         exclude=[*settings.exclude, *args.exclude],
+        transformers_version=settings.transformers_version or installed_transformers(),
     )
     reports = check_paths(args.paths, options)
     if not reports:

@@ -9,18 +9,31 @@ Example ``pyproject.toml``::
     format = "text"           # text | json | github
     exclude = ["examples/accelerate/*"]
     world-size = 8            # data-parallel processes, for --dataset-size
+    transformers-version = "5.2"  # the transformers the configs are for (default: installed)
 
 Command-line options override these; ``--ignore`` adds to ``ignore``.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KEYS = ("select", "ignore", "strict", "format", "exclude", "world-size", "kind")
+KEYS = (
+    "select",
+    "ignore",
+    "strict",
+    "format",
+    "exclude",
+    "world-size",
+    "kind",
+    "transformers-version",
+)
 
 
 class SettingsError(ValueError):
@@ -39,6 +52,7 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     world_size: int | None = None
     kind: str | None = None
+    transformers_version: str | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -138,6 +152,14 @@ def load_settings(pyproject: Path | None) -> Settings:
             raise SettingsError(
                 f"{pyproject}: [tool.lrguard] {key}={table[key]!r} must be a string"
             )
+    version = table.get("transformers-version")
+    if version is not None and (
+        not isinstance(version, str) or not re.fullmatch(r"[45](\.\d+)*", version.strip())
+    ):
+        raise SettingsError(
+            f"{pyproject}: [tool.lrguard] transformers-version={version!r} must be a "
+            'version string of transformers 4 or 5, e.g. "4.57" or "5.2"'
+        )
     codes = {
         key: check_codes(
             _str_list(pyproject, key, table[key]), f"{pyproject}: [tool.lrguard] {key}"
@@ -154,7 +176,39 @@ def load_settings(pyproject: Path | None) -> Settings:
         exclude=_str_list(pyproject, "exclude", table.get("exclude", [])),
         world_size=world,
         kind=table.get("kind"),
+        transformers_version=version.strip() if version is not None else None,
     )
 
 
-__all__ = ["KEYS", "Settings", "SettingsError", "check_codes", "find_pyproject", "load_settings"]
+def installed_transformers() -> str | None:
+    """The installed transformers version, from the name of its ``.dist-info`` folder on
+    ``sys.path`` (neither transformers nor ``importlib.metadata`` is imported: a listing of
+    the folders is all it costs); None when it is not installed.
+
+    Example:
+        >>> installed_transformers() is None or installed_transformers()[0] in "45"
+        True
+    """
+    prefix = "transformers-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            if name.startswith(prefix) and name.endswith((".dist-info", ".egg-info")):
+                version = name[len(prefix) :].removesuffix(".dist-info").removesuffix(".egg-info")
+                if re.fullmatch(r"\d+(\.\d+)*\S*", version):
+                    return version
+    return None
+
+
+__all__ = [
+    "KEYS",
+    "Settings",
+    "SettingsError",
+    "check_codes",
+    "find_pyproject",
+    "installed_transformers",
+    "load_settings",
+]

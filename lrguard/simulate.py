@@ -326,7 +326,7 @@ def simulate_deepspeed(
         series={"lr": rates},
         floor=floor,
         warmup=warm + 1,
-        title=f"DeepSpeed {name} ({view.deepspeed.label}), learning_rate={fmt(lr)}, "
+        title=f"DeepSpeed {name} ({view.deepspeed.label}), {view.lr_name}={fmt(lr)}, "
         f"{total} steps" + (f" ({result.steps.source})" if result.steps else ""),
     )
 

@@ -2,8 +2,10 @@
 
 ``deepspeed`` is a path to a JSON file or an inline mapping. transformers, LLaMA-Factory and
 axolotl open the path as written, i.e. relative to the directory training is launched from;
-``lrguard check`` looks there first (its own working directory) and then next to the config
-file, and names the file it read (or every file it tried) in its findings. Only the
+``lrguard check`` looks there first (its own working directory), then next to the config
+file, then in the folders above it (training is usually launched from the repository's root,
+e.g. ``deepspeed: examples/deepspeed/ds_z3_config.json`` in LLaMA-Factory), and names the
+file it read (or every file it tried) in its findings. Only the
 ``scheduler`` and ``optimizer`` sections are kept; nothing is written.
 
 Example:
@@ -26,13 +28,20 @@ from lrguard.plan import DeepSpeedPlan
 INLINE = "<inline>"
 
 
+MAX_PARENTS = 8
+"""Folders above the config file searched for a relative ``deepspeed`` path."""
+
+
 def candidates(given: str, config_path: Path) -> list[Path]:
-    """Where a relative ``deepspeed`` path is looked for: the working directory, then the
-    config file's directory (an absolute path: itself)."""
+    """Where a relative ``deepspeed`` path is looked for: the working directory, the config
+    file's directory, then up to ``MAX_PARENTS`` folders above it (an absolute path:
+    itself)."""
     path = Path(given).expanduser()
     if path.is_absolute():
         return [path]
-    found = [path, config_path.parent / path]
+    folder = config_path.parent
+    found = [path, folder / path]
+    found += [parent / path for parent in list(folder.parents)[:MAX_PARENTS]]
     return [p for i, p in enumerate(found) if p not in found[:i]]
 
 
@@ -73,7 +82,11 @@ def read_deepspeed(value: Any, config_path: Path) -> DeepSpeedPlan | None:
             plan.problem = f"not valid JSON (line {err.lineno}: {err.msg})"
             return plan
         return _sections(data, plan)
-    plan.problem = "not found (looked in " + ", ".join(plan.looked_in) + ")"
+    above = len(plan.looked_in) - 2
+    where = ", ".join(plan.looked_in[:2])
+    if above > 0:
+        where += f" and {above} folder(s) above the config"
+    plan.problem = f"not found (looked in {where})"
     return plan
 
 

@@ -310,7 +310,7 @@ def _axolotl_best_model(data: Mapping[str, Any], put: _Setter, has_eval: bool) -
 def _divides(small: Any, big: Any) -> bool:
     try:
         small_i, big_i = int(small), int(big)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, text, inf, nan
         return False
     return small_i > 0 and big_i > 0 and big_i % small_i == 0
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lrguard.configs.deepspeed import read_deepspeed
 from lrguard.configs.flair_view import flair_view
 from lrguard.configs.hf_view import HfView, axolotl_view, hf_view, llamafactory_view
-from lrguard.configs.kinds import KINDS, Detection, detect_kind
+from lrguard.configs.kinds import KINDS, Detection, detect_kind, reader_of
 from lrguard.configs.reading import Document, UnusableConfig, read_document
 from lrguard.configs.steps import StepCount, StepOptions, count_steps
-from lrguard.plan import ConfigSource, TrainingPlan
+from lrguard.plan import ConfigSource, DeepSpeedPlan, TrainingPlan
 
 CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
 
@@ -46,6 +48,8 @@ class ConfigResult:
         notes: what the reader assumed.
         schedule_unsupported: why ``simulate`` cannot reproduce the schedule (None: it can).
         document: the parsed file, None when unusable.
+        reader: the program that reads the file into ``TrainingArguments`` (a key of
+            ``lrguard.configs.kinds.READERS``), None unless checked.
     """
 
     path: Path
@@ -57,6 +61,7 @@ class ConfigResult:
     notes: list[str] = field(default_factory=list)
     schedule_unsupported: str | None = None
     document: Document | None = None
+    reader: str | None = None
 
     def line_of(self, field_name: str | None) -> int | None:
         """The line in the file of a plan field (or of its closest parent key)."""
@@ -112,6 +117,48 @@ def _hf_plan(
     return plan, view, steps
 
 
+def _section(data: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = data
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def _deepspeed_plan(doc: Document, options: StepOptions) -> tuple[TrainingPlan, StepCount]:
+    """A DeepSpeed config used on its own: the optimizer's ``lr`` is the peak, the
+    scheduler's ``total_num_steps`` the run length (``--steps`` overrides it)."""
+    from lrguard.adapters.hf_args import plan_from_hf_args
+
+    data = doc.data
+    total = _section(data, "scheduler", "params", "total_num_steps")
+    whole = isinstance(total, int) and not isinstance(total, bool) and total > 0
+    if options.steps is not None:
+        steps = StepCount(options.steps, f"--steps {options.steps}")
+    elif whole:
+        steps = StepCount(total, "scheduler.params.total_num_steps")
+    else:
+        steps = StepCount(None, "unknown: no scheduler.params.total_num_steps; pass --steps N")
+    locations = {"learning_rate": "optimizer.params.lr"}
+    plan = plan_from_hf_args(
+        {"learning_rate": _section(data, "optimizer", "params", "lr")},
+        steps.total,
+        locations=locations,
+        lines=_lines(doc, locations),
+    )
+    plan.source = ConfigSource(
+        kind="deepspeed",
+        steps_source=steps.source,
+        duplicate_keys=doc.duplicates,
+        deepspeed=DeepSpeedPlan(
+            given=doc.path.name,
+            path=str(doc.path),
+            scheduler=data.get("scheduler"),
+            optimizer=data.get("optimizer"),
+        ),
+    )
+    return plan, steps
+
+
 def build_result(doc: Document, detection: Detection, options: StepOptions) -> ConfigResult:
     """Turn a parsed file and its detected kind into a result (may raise on a bug only)."""
     if detection.kind is None:
@@ -125,6 +172,26 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
         plan.source = ConfigSource(kind=kind, invalid=invalid, duplicate_keys=doc.duplicates)
         return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)
+    if kind == "deepspeed":
+        if _section(doc.data, "optimizer", "params", "lr") is None:
+            return ConfigResult(
+                doc.path,
+                SKIPPED,
+                "DeepSpeed config without optimizer.params.lr (the optimizer is built in "
+                "code): its peak is unknown, not checked on its own",
+                document=doc,
+            )
+        plan, steps = _deepspeed_plan(doc, options)
+        return ConfigResult(
+            doc.path,
+            CHECKED,
+            detection.reason,
+            kind,
+            plan,
+            steps=steps,
+            document=doc,
+            reader="deepspeed",
+        )
     plan, hf, steps = _hf_plan(doc, kind, options)
     return ConfigResult(
         doc.path,
@@ -136,6 +203,7 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         notes=list(hf.notes),
         schedule_unsupported=hf.schedule_unsupported,
         document=doc,
+        reader=detection.reader or reader_of(kind),
     )
 
 
@@ -166,8 +234,11 @@ def load_config(
         options: ``--steps`` / ``--dataset-size`` / ``--world-size``.
 
     Returns:
-        A ``ConfigResult``: ``unusable`` with a one-line reason when the file cannot be read
-        as a config, ``skipped`` when it is not a training config, ``checked`` otherwise.
+        A ``ConfigResult``: ``unusable`` with a one-line reason when the file is meant to be
+        a training config (it names a training setting) and cannot be read, or cannot be
+        opened at all; ``skipped`` with the reason when it is not a training config (no
+        training settings, a dataset, a list, a template, a binary file ...); ``checked``
+        otherwise.
 
     Example:
         >>> load_config(Path("no/such/file.yaml")).reason
@@ -177,7 +248,7 @@ def load_config(
     try:
         doc = read_document(path)
     except UnusableConfig as err:
-        return ConfigResult(path, UNUSABLE, str(err))
+        return ConfigResult(path, UNUSABLE if err.config_like else SKIPPED, str(err))
     if kind is not None:
         if kind not in KINDS:
             return ConfigResult(path, UNUSABLE, f"unknown --kind {kind!r}; use one of {KINDS}")

@@ -3,11 +3,17 @@
 YAML is read with PyYAML's safe loader, YAML 1.1 semantics kept: ``1e-5`` (no dot) stays the
 string ``'1e-5'`` so rule LRG004 can report it. JSON is read with ``json`` (``1e-5`` is a
 number there); its key lines come from the same YAML composer when it can read the file.
+
+A file that cannot be read as a mapping of settings is either *unusable* (it names a
+training setting such as ``learning_rate:``, so it is meant to be a training config) or *not
+a config* (a dataset, a docs table of contents, a Helm / Jinja template, an mkdocs file with
+Python tags, a binary or a very large file): ``UnusableConfig.config_like`` tells which.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +37,54 @@ JSON_SUFFIXES = (".json",)
 CONFIG_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES
 
 
+TRAINING_SETTING = re.compile(
+    r"""^[ \t\-{,]*["']?(learning_rate|lr|lr_scheduler_type|lr_scheduler|lr_scheduler_kwargs|"""
+    r"warmup_steps|warmup_ratio|min_learning_rate|min_lr|num_train_epochs|num_epochs|"
+    r"""max_epochs|max_steps|flair_train|flair_fine_tune|flair_train_custom)["']?[ \t]*:""",
+    re.MULTILINE,
+)
+"""A training setting written as a key (YAML or JSON), at the start of a line."""
+
+TEMPLATE_MARKERS = ("{{", "{%")
+"""Helm / Go / Jinja template syntax: such a file is rendered into YAML by its tool first."""
+
+
+def training_setting_in(text: str) -> str | None:
+    """The first training setting written as a key in ``text``; None when there is none.
+
+    Example:
+        >>> training_setting_in('- name: x\\n  learning_rate: 1e-5\\n')
+        'learning_rate'
+        >>> training_setting_in('{"text": "learning_rate is high", "label": 1}') is None
+        True
+    """
+    match = TRAINING_SETTING.search(text)
+    return match.group(1) if match else None
+
+
 class UnusableConfig(Exception):
-    """A file that cannot be read as a config; ``str(err)`` is a one-line reason."""
+    """A file that cannot be read as a config; ``str(err)`` is a one-line reason.
+
+    Attributes:
+        config_like: the file is meant to be a config (it names a training setting, or it
+            could not be opened at all): it is unusable. False: it is no config, and is
+            skipped with the reason.
+    """
+
+    def __init__(self, reason: str, *, config_like: bool = True) -> None:
+        super().__init__(reason)
+        self.config_like = config_like
+
+
+def _not_a_config(err: UnusableConfig, text: str) -> UnusableConfig:
+    """``err`` as a skip when ``text`` shows no training setting (or is a template)."""
+    setting = training_setting_in(text)
+    if any(marker in text for marker in TEMPLATE_MARKERS):
+        what = "a template ({{ ... }} / {% ... %}), rendered by its own tool: not checked"
+        return UnusableConfig(f"{err}; {what}", config_like=False)
+    if setting is None:
+        return UnusableConfig(f"{err}; no training settings: not a config", config_like=False)
+    return err
 
 
 @dataclass(frozen=True)
@@ -83,20 +135,28 @@ def read_text(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise UnusableConfig("not a regular file")
     if info.st_size > MAX_BYTES:
-        raise UnusableConfig(f"{info.st_size} bytes: too large for a config (limit {MAX_BYTES})")
+        raise UnusableConfig(
+            f"{info.st_size} bytes: too large for a config (limit {MAX_BYTES}), not read",
+            config_like=False,
+        )
     try:
         with path.open("rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as err:
         raise UnusableConfig(f"cannot read: {_os_reason(err)}") from None
     if len(raw) > MAX_BYTES:
-        raise UnusableConfig(f"more than {MAX_BYTES} bytes: too large for a config")
+        raise UnusableConfig(
+            f"more than {MAX_BYTES} bytes: too large for a config, not read", config_like=False
+        )
     if b"\x00" in raw[:8192]:
-        raise UnusableConfig("binary file (contains NUL bytes), not a YAML/JSON config")
+        raise UnusableConfig(
+            "binary file (contains NUL bytes), not a YAML/JSON config", config_like=False
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise UnusableConfig(f"not UTF-8 text (byte {err.start}): not a YAML/JSON config") from None
+        reason = f"not UTF-8 text (byte {err.start}): not a YAML/JSON config"
+        raise _not_a_config(UnusableConfig(reason), raw.decode("latin-1")) from None
 
 
 def _os_reason(err: Exception) -> str:
@@ -327,7 +387,8 @@ def read_document(path: Path) -> Document:
 
     Raises:
         UnusableConfig: the file cannot be read, is not valid YAML/JSON, or its top level is
-            not a mapping of settings.
+            not a mapping of settings (``config_like`` False when it shows no training
+            setting: not a config).
 
     Example:
         >>> import tempfile, os
@@ -343,14 +404,17 @@ def read_document(path: Path) -> Document:
     if not text.strip():  # an empty file: nothing to check (reported as skipped)
         data, (lines, repeated) = None, _NO_KEYS
     else:
-        data, (lines, repeated) = (_parse_json if syntax == "json" else _parse_yaml)(text)
+        try:
+            data, (lines, repeated) = (_parse_json if syntax == "json" else _parse_yaml)(text)
+        except UnusableConfig as err:
+            raise _not_a_config(err, text) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = {list: "a list", str: "a string", int: "a number", float: "a number"}.get(
             type(data), type(data).__name__
         )
-        raise UnusableConfig(f"top level is {kind}, not a mapping of settings")
+        raise _not_a_config(UnusableConfig(f"top level is {kind}, not a mapping of settings"), text)
     return Document(
         path=path,
         data={str(k): v for k, v in data.items()},

@@ -1,5 +1,10 @@
 """Shared reading of a config's DeepSpeed ``scheduler`` section for LRG080 - LRG086.
 
+Two uses: a DeepSpeed config named by a Hugging Face-style config (``deepspeed:``), whose
+``"auto"`` values transformers fills and compares with ``TrainingArguments``; and a DeepSpeed
+config checked on its own (``standalone``: kind ``deepspeed``), where the optimizer's
+``lr`` is the peak, ``total_num_steps`` the run length, and nothing is filled.
+
 The facts (DeepSpeed's classes, their params and defaults, how transformers fills
 ``"auto"``) are in the schedule table, ``lrguard.schedules.deepspeed``; this module only reads
 a plan with them.
@@ -46,6 +51,7 @@ class DsView:
         total: the run's optimizer steps, when known.
         warmup: the run's warmup steps as transformers computes them, when known.
         major: the transformers major version targeted (None: unknown).
+        standalone: the DeepSpeed config is checked on its own (no ``TrainingArguments``).
     """
 
     plan: TrainingPlan
@@ -57,6 +63,13 @@ class DsView:
     total: int | None
     warmup: int | None
     major: int | None
+    standalone: bool = False
+
+    @property
+    def lr_name(self) -> str:
+        """How messages name the optimizer's rate: ``learning_rate`` (transformers passes it
+        to the optimizer), or the DeepSpeed config's own ``optimizer.params.lr``."""
+        return "optimizer.params.lr" if self.standalone else "learning_rate"
 
     def filled(self) -> dict[str, Any]:
         """``params`` with the ``"auto"`` values transformers fills (unknown counts stay
@@ -96,7 +109,7 @@ class DsView:
     def where(self, key: str | None = None) -> str:
         """'ds.json scheduler.params.total_num_steps' for messages."""
         inner = "scheduler" if key is None else f"scheduler.params.{key}"
-        return f"{self.deepspeed.label} {inner}"
+        return inner if self.standalone else f"{self.deepspeed.label} {inner}"
 
 
 def ds_view(plan: TrainingPlan) -> DsView | None:
@@ -121,6 +134,7 @@ def ds_view(plan: TrainingPlan) -> DsView | None:
         total=view.total if view is not None else None,
         warmup=view.warmup() if view is not None else None,
         major=major_version(plan.framework_version) if plan.framework_version else None,
+        standalone=source.kind == "deepspeed",
     )
 
 
@@ -135,10 +149,13 @@ def ds_finding(
     value: object = None,
     deepspeed: DeepSpeedPlan | None = None,
 ) -> Finding:
-    """A finding about the DeepSpeed config, located at the config's ``deepspeed`` key."""
+    """A finding about the DeepSpeed config, located at the config's ``deepspeed`` key (a
+    DeepSpeed config checked on its own: at the scheduler param itself)."""
     plan = deepspeed or (view.deepspeed if view is not None else None)
-    location = FIELD
-    if view is not None:
+    location, field = FIELD, FIELD
+    if view is not None and view.standalone:
+        location = field = "scheduler" if not key else f"scheduler.params.{key}"
+    elif view is not None:
         location = f"{FIELD}: {view.where(key)}"
     elif plan is not None:
         location = f"{FIELD}: {plan.label}"
@@ -148,9 +165,14 @@ def ds_finding(
         message=message,
         location=location,
         fix=fix,
-        field=FIELD,
+        field=field,
         value=value if isinstance(value, str | int | float) or value is None else str(value),
     )
+
+
+def standalone(plan: TrainingPlan) -> bool:
+    """True for a DeepSpeed config checked on its own (kind ``deepspeed``)."""
+    return plan.source is not None and plan.source.kind == "deepspeed"
 
 
 def shown(value: Any) -> str:
@@ -158,4 +180,13 @@ def shown(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else fmt(value)
 
 
-__all__ = ["DS_EXAMPLE_HEAD", "FIELD", "DsView", "ds_finding", "ds_view", "is_auto", "shown"]
+__all__ = [
+    "DS_EXAMPLE_HEAD",
+    "FIELD",
+    "DsView",
+    "ds_finding",
+    "ds_view",
+    "is_auto",
+    "shown",
+    "standalone",
+]

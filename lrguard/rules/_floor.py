@@ -63,17 +63,43 @@ def floor_finding(
     found: FloorAtPeak, code: str, consequence: str, fix: str, *, error_at_peak: bool = False
 ) -> Iterator[Finding]:
     """The finding: an error above the peak (the rate rises or the build fails), a warning
-    at it (the rate never decays) unless ``error_at_peak``."""
+    at it (the rate never decays) unless ``error_at_peak``.
+
+    A floor given as a fraction of the peak is compared with 1, not with the rate; a
+    fraction of exactly 1 is a deliberate constant rate after warmup (axolotl's QAT / FP8
+    examples write ``cosine_min_lr_ratio: 1.0``): said as info, with a fix that keeps it.
+    """
     severity = Severity.ERROR if found.above or error_at_peak else Severity.WARNING
     key = found.floor.key or ""
+    plan = found.view.plan
+    lr_name = label(plan, "learning_rate")
+    relation = "is above" if found.above else "is not below"
+    if found.floor.relative:
+        compared = f"1 (a fraction of {lr_name}={fmt(found.peak)})"
+    else:
+        compared = f"{lr_name}={fmt(found.peak)}"
+    if found.floor.relative and not found.above and not error_at_peak:
+        name = label(plan, kw_field(key))
+        yield finding(
+            plan,
+            code,
+            Severity.INFO,
+            kw_field(key),
+            found.floor.raw,
+            f"{found.shown}: a floor at the peak, so {found.view.name} holds "
+            f"{lr_name}={fmt(found.peak)} constant after warmup (a constant schedule, no decay).",
+            f"Nothing to change if a constant rate is intended (lr_scheduler_type: "
+            f"constant_with_warmup says so directly); for a decay set {name} below 1, "
+            "e.g. 0.1.",
+        )
+        return
     yield finding(
-        found.view.plan,
+        plan,
         code,
         severity,
         kw_field(key),
         found.floor.raw,
-        f"{found.shown} {'is above' if found.above else 'is not below'} "
-        f"{label(found.view.plan, 'learning_rate')}={fmt(found.peak)}: {consequence}",
+        f"{found.shown} {relation} {compared}: {consequence}",
         fix,
     )
 

@@ -1,4 +1,8 @@
-"""LRG006 warmup-exceeds-run: warmup as long as or longer than the training run."""
+"""LRG006 warmup-exceeds-run: warmup as long as or longer than the training run.
+
+Hugging Face schedules (the warmup ``Trainer`` computes), and the ``warmup_num_steps`` of a
+DeepSpeed config checked on its own against its ``total_num_steps`` (or ``--steps``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
+from lrguard.rules._deepspeed import ds_finding, ds_view, standalone
 from lrguard.rules._hf import finding, label, schedule_view
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
@@ -41,8 +46,38 @@ def _from_ratio(plan: TrainingPlan) -> bool:
     return steps == 0 and plan.schedule.warmup_ratio is not None
 
 
+def _deepspeed_warmup(plan: TrainingPlan) -> Iterator[Finding]:
+    """A DeepSpeed config on its own: ``warmup_num_steps`` >= the run's steps."""
+    view = ds_view(plan)
+    if view is None or view.spec is None or not view.total:
+        return
+    if "warmup_num_steps" not in view.params or "warmup_num_steps" not in view.spec.params:
+        return
+    warmup = view.number("warmup_num_steps")
+    if warmup is None or warmup < view.total:
+        return
+    whose = "total_num_steps" if "total_num_steps" in view.params else f"--steps {view.total}"
+    peak = view.peak()
+    top = f" {fmt(peak)}" if peak is not None else ""
+    yield ds_finding(
+        CODE,
+        Severity.WARNING,
+        view,
+        f"{view.where('warmup_num_steps')}={fmt(warmup)} >= the run's {view.total} steps "
+        f"({whose}): {view.spec.name} is still warming up when training ends and never "
+        f"reaches its peak{top}.",
+        f"Set warmup_num_steps: {fitting_warmup(view.total)} or fewer in "
+        f"{view.deepspeed.label} (10% of the run).",
+        key="warmup_num_steps",
+        value=warmup,
+    )
+
+
 def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG006: warmup steps >= total optimizer steps (only when the total is known)."""
+    if standalone(plan):
+        yield from _deepspeed_warmup(plan)
+        return
     view = schedule_view(plan)
     if view is None or view.spec is None or not view.spec.uses_warmup or not view.total:
         return
@@ -99,7 +134,8 @@ register(
         severity=Severity.WARNING,
         summary="Warmup as long as or longer than the training run.",
         what="Compares the warmup Trainer computes (warmup_steps, or warmup_ratio / a "
-        "fractional warmup_steps times the total) with the run's optimizer steps.",
+        "fractional warmup_steps times the total) with the run's optimizer steps; for a "
+        "DeepSpeed config checked on its own, warmup_num_steps with total_num_steps.",
         why="The rate rises linearly for the whole run and never reaches learning_rate; "
         "nothing in the logs says so, the run just learns less.",
         example=("max_steps: 40\nwarmup_steps: 100"),

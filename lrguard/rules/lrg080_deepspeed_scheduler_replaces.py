@@ -18,7 +18,7 @@ def check_replaced(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG080: warning when the config sets schedule keys the DeepSpeed scheduler replaces,
     info otherwise (the run's schedule is DeepSpeed's)."""
     view = ds_view(plan)
-    if view is None:
+    if view is None or view.standalone:  # no TrainingArguments to compare with
         return
     keys = plan.source.scheduler_keys if plan.source is not None else {}
     name = view.type if isinstance(view.type, str) else fmt(view.type)

@@ -51,7 +51,7 @@ def check_mismatch(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG081: explicit scheduler params (and the optimizer's lr) that differ from the
     values transformers computes."""
     view = ds_view(plan)
-    if view is None:
+    if view is None or view.standalone:  # no TrainingArguments to compare with
         return
     for key in ("warmup_max_lr", "total_num_steps", "warmup_num_steps"):
         if key not in view.params or is_auto(view.params[key]):

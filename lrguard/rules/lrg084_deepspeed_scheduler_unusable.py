@@ -64,9 +64,13 @@ def _param_problems(view: DsView) -> Iterator[Finding]:
                 Severity.ERROR,
                 view,
                 f"{view.where()} {spec.name} has no params.{key}: DeepSpeed raises TypeError "
-                f"(missing argument '{key}') when training starts; transformers fills only "
-                'a key written as "auto".',
-                f'Add {key}: "auto" to scheduler.params in {view.deepspeed.label}.',
+                f"(missing argument '{key}') when training starts"
+                + (
+                    "." if view.standalone else '; transformers fills only a key written as "auto".'
+                ),
+                f"Add {key} to scheduler.params in {view.deepspeed.label}."
+                if view.standalone
+                else f'Add {key}: "auto" to scheduler.params in {view.deepspeed.label}.',
                 key=key,
             )
     for key in view.params:
@@ -124,7 +128,9 @@ def _warmup_steps(view: DsView) -> Iterator[Finding]:
             view,
             f"{view.where('warmup_num_steps')}={shown(raw)} is not a positive whole number: "
             "DeepSpeed >= 0.19.6 raises ValueError when training starts.",
-            f'Set warmup_num_steps: "auto" (or a whole number >= 1) in {label}.',
+            f"Set warmup_num_steps to a whole number >= 1 in {label}."
+            if view.standalone
+            else f'Set warmup_num_steps: "auto" (or a whole number >= 1) in {label}.',
             key="warmup_num_steps",
             value=raw if isinstance(raw, int | float | str) else None,
         )

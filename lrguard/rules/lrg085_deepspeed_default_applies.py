@@ -35,8 +35,15 @@ def check_defaults(plan: TrainingPlan) -> Iterator[Finding]:
             view,
             f"{view.where()} {spec.name} has no params.warmup_max_lr: DeepSpeed's default "
             f"{fmt(default_peak)} is the run's peak, {fmt(default_peak / view.lr)}x "
-            f'learning_rate={fmt(view.lr)} (transformers fills only a key written as "auto").',
-            f'Add warmup_max_lr: "auto" to scheduler.params in {label}.',
+            f"{view.lr_name}={fmt(view.lr)} "
+            + (
+                "(the scheduler overrides the optimizer's rate)."
+                if view.standalone
+                else '(transformers fills only a key written as "auto").'
+            ),
+            f"Add warmup_max_lr: {fmt(view.lr)} to scheduler.params in {label}."
+            if view.standalone
+            else f'Add warmup_max_lr: "auto" to scheduler.params in {label}.',
             key="warmup_max_lr",
             value=default_peak,
         )
@@ -46,8 +53,11 @@ def check_defaults(plan: TrainingPlan) -> Iterator[Finding]:
         and "warmup_num_steps" not in view.params
         and default_warmup is not None
         and view.warmup != default_warmup
-    ):
+        and not (view.standalone and (view.total is None or default_warmup < view.total))
+    ):  # on its own, DeepSpeed's documented default matters only when it outlasts the run
         run = "the run's warmup is unknown" if view.warmup is None else f"not {view.warmup}"
+        if view.standalone:
+            run = "not set in this file"
         longer = ""
         if view.total is not None and default_warmup >= view.total:
             longer = (
@@ -58,9 +68,12 @@ def check_defaults(plan: TrainingPlan) -> Iterator[Finding]:
             Severity.WARNING,
             view,
             f"{view.where()} {spec.name} has no params.warmup_num_steps: DeepSpeed warms up "
-            f"over its default {default_warmup} steps ({run}; warmup_steps / warmup_ratio "
-            f"are not used){longer}.",
-            f'Add warmup_num_steps: "auto" to scheduler.params in {label}.',
+            f"over its default {default_warmup} steps ({run}"
+            + ("" if view.standalone else "; warmup_steps / warmup_ratio are not used")
+            + f"){longer}.",
+            f"Add warmup_num_steps: {max(1, view.total // 10)} to scheduler.params in {label}."
+            if view.standalone and view.total
+            else f'Add warmup_num_steps: "auto" to scheduler.params in {label}.',
             key="warmup_num_steps",
             value=default_warmup,
         )

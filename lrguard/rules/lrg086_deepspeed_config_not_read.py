@@ -26,7 +26,7 @@ def check_not_read(plan: TrainingPlan) -> Iterator[Finding]:
         f"deepspeed={deepspeed.given!r}: {where} {deepspeed.problem}: a scheduler section "
         "there would replace lr_scheduler_type and is not checked.",
         "Run lrguard check from the directory training is launched from (paths are looked up "
-        "there, then next to the config), or fix the file.",
+        "there, then next to the config and in the folders above it), or fix the file.",
         value=deepspeed.given,
         deepspeed=deepspeed,
     )
@@ -38,8 +38,9 @@ register(
         name="deepspeed-config-not-read",
         severity=Severity.INFO,
         summary="The DeepSpeed config named by deepspeed: could not be read: not checked.",
-        what="Reports a deepspeed: path that is found neither from the working directory nor "
-        "next to the config file, or a file that is not a JSON object.",
+        what="Reports a deepspeed: path that is found neither from the working directory, "
+        "nor next to the config file, nor in the folders above it, or a file that is not a "
+        "JSON object.",
         why="When the DeepSpeed config has a scheduler section, it decides the run's schedule; "
         "lrguard cannot say anything about a file it cannot read, and says so rather than "
         "pass the config silently.",

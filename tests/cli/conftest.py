@@ -10,6 +10,7 @@ from lrguard.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / ".." / "shared" / "corpus"
+CORPUS_WIDE = ROOT / ".." / "shared" / "corpus-wide"
 
 
 @pytest.fixture

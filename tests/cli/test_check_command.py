@@ -28,23 +28,67 @@ HF_OK = "learning_rate: 2.0e-5\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\nma
     ("name", "content", "reason"),
     [
         ("bad.yaml", "learning_rate: [1\nfoo: 2\n", "invalid YAML at line 2"),
-        ("tabs.yaml", "a:\n\tb: 1\n", "invalid YAML at line 2"),
-        ("bin.yaml", b"\x00\x01\x02binary", "binary file"),
+        ("tabs.yaml", "learning_rate: 1.0e-5\na:\n\tb: 1\n", "invalid YAML at line 3"),
         ("latin.yaml", b"learning_rate: \xe9\xff\n", "not UTF-8"),
         ("list.yaml", "- learning_rate: 1.0e-5\n", "top level is a list"),
-        ("scalar.yaml", "just text\n", "top level is a string"),
-        ("multi.yaml", "a: 1\n---\nb: 2\n", "invalid YAML"),
+        ("multi.yaml", "max_steps: 1\n---\nb: 2\n", "invalid YAML"),
         ("bad.json", '{"learning_rate": 1e-5,}', "invalid JSON at line 1"),
         ("tag.yaml", "learning_rate: !!python/object:os.system x\n", "invalid YAML at line 1"),
     ],
 )
 def test_unusable_file_exit_2_one_line(run, write, name, content, reason):
+    """A file that names a training setting and cannot be read is a broken config."""
     path = write(name, content)
     code, out, err = run("check", path)
     assert code == 2
     lines = [line for line in out.splitlines() if str(path) in line]
     assert len(lines) == 1 and reason in lines[0] and "unusable" in lines[0]
     assert "Traceback" not in out + err
+
+
+NOT_CONFIGS = {
+    # a dataset: a JSON list of records (one mentions learning_rate inside a text value)
+    "data/train.json": '[{"instruction": "What is a learning_rate: 1e-5?", "output": "a rate"},'
+    '\n {"instruction": "hi", "output": "hello"}]\n',
+    # JSON lines saved as .json: invalid JSON
+    "data/chat.json": '{"text": "a"}\n{"text": "b"}\n',
+    # a docs table of contents (a YAML list)
+    "docs/_toctree.yml": "- sections:\n  - local: index\n    title: TRL\n  title: Start\n",
+    # mkdocs with a Python tag the safe loader refuses
+    "mkdocs.yml": "site_name: x\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+    "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
+    # a Helm template, even one that sets a learning rate
+    "chart/templates/job.yaml": "apiVersion: batch/v1\nkind: Job\nspec:\n"
+    "{{- if .Values.train }}\n  args: [--learning_rate, {{ .Values.lr }}]\n{{- end }}\n",
+    "chart/templates/cm.yaml": "data:\n  learning_rate: {{ .Values.lr | quote }}\n"
+    '  {{- include "x" . | nindent 2 }}\n',
+    "scalar.yaml": "just text\n",
+    "multi.yaml": "a: 1\n---\nb: 2\n",
+    "tabs.yaml": "a:\n\tb: 1\n",
+    "bin.yaml": b"\x00\x01\x02binary",
+}
+
+
+def test_non_configs_are_skipped_with_a_reason_and_keep_exit_0(run, write, tmp_path):
+    """Datasets, docs, mkdocs and Helm files next to a config never make a run unusable."""
+    for name, content in NOT_CONFIGS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        write(name, content)
+    good = write("train.yaml", HF_OK)
+    code, out, err = run("check", tmp_path, "-v")
+    assert code == 0, out + err
+    assert "unusable" not in out.replace("0 unusable", "")
+    for name in NOT_CONFIGS:
+        (line,) = [x for x in out.splitlines() if x.startswith(f"{tmp_path / name}: ")]
+        assert ": skipped: " in line, line
+    assert f"{len(NOT_CONFIGS)} skipped" in out and "1 config(s) checked" in out
+    templates = [x for x in out.splitlines() if "/templates/" in x]
+    assert all("a template" in x for x in templates), templates
+    code, out, _ = run("check", *(tmp_path / n for n in NOT_CONFIGS), good)  # as pre-commit does
+    assert code == 0, out
+    broken = write("broken.yaml", "learning_rate: 1.0e-5\nlr_scheduler_type: [cosine\n")
+    code, out, _ = run("check", tmp_path)
+    assert code == 2 and f"{broken}: unusable: invalid YAML" in out
 
 
 def test_missing_path_and_folder_reasons(run, tmp_path):
@@ -152,7 +196,7 @@ def test_github_format_annotations(run, write):
     assert line.startswith(
         f"::warning file={path},line=4,title=lrguard LRG002 min-not-below-peak::"
     )
-    bad = write("bad.yaml", "a: [\n")
+    bad = write("bad.yaml", "learning_rate: [\n")
     code, out, _ = run("check", bad, "--format", "github")
     assert code == 2 and out.startswith(f"::error file={bad},title=lrguard::invalid YAML")
 
@@ -198,7 +242,10 @@ def test_axolotl_mapping_names_the_axolotl_key(run, write):
     )
     code, out, _ = run("check", path)
     assert code == 0
-    assert f"{path}:3: LRG002 [warning]" in out and "Set cosine_min_lr_ratio:" in out
+    assert f"{path}:3: LRG002 [info] cosine_min_lr_ratio=1: a floor at the peak" in out
+    assert "constant after warmup" in out and "Nothing to change if a constant rate" in out
+    assert "for a decay set cosine_min_lr_ratio below 1" in out
+    assert "not below learning_rate" not in out  # a ratio is not compared with a rate
 
 
 def test_axolotl_negative_ratio_names_the_axolotl_key_in_message_and_fix(run, write):
@@ -233,7 +280,26 @@ def test_floor_above_peak_is_an_error_at_the_peak_a_warning(run, write):
         assert rc == 1 and f"{code} [error]" in out, (name, out)
         rc, out, _ = run("check", write("equal.yaml", base.format(name, equal) + extra))
         at_peak = "error" if code == "LRG011" else "warning"  # polynomial: transformers raises
+        if "min_lr_rate" in equal:  # a ratio of 1: a deliberate constant rate
+            at_peak = "info"
         assert f"{code} [{at_peak}]" in out, (name, out)
+
+
+def test_a_floor_ratio_is_compared_with_1_not_with_the_rate(run, write):
+    base = "learning_rate: 1.0e-5\nmax_steps: 100\nlr_scheduler_type: {}\n"
+    cases = [
+        ("cosine_with_min_lr", "lr_scheduler_kwargs: {min_lr_rate: 1.5}", "min_lr_rate=1.5"),
+        (
+            "warmup_stable_decay",
+            "lr_scheduler_kwargs: {min_lr_ratio: 2, num_decay_steps: 10}",
+            "min_lr_ratio=2",
+        ),
+    ]
+    for name, kwargs, shown in cases:
+        rc, out, _ = run("check", write("ratio.yaml", base.format(name) + kwargs + "\n"))
+        line = next(x for x in out.splitlines() if "LRG002" in x)
+        assert rc == 1 and "[error]" in line, out
+        assert f"{shown} is above 1 (a fraction of learning_rate=1e-05)" in line, line
 
 
 def test_steps_unknown_then_known(run, write):

@@ -14,6 +14,7 @@ import pytest
 
 from lrguard.checking import CheckOptions, check_paths
 from lrguard.configs.loader import load_config
+from lrguard.configs.steps import StepOptions
 from lrguard.schedules import deepspeed as ds
 from lrguard.simulate import SimulationError, simulate_result
 
@@ -252,3 +253,83 @@ def test_unsimulated_deepspeed_types_say_so(tmp_path, monkeypatch):
         simulate_result(load_config(config))
     _dump(tmp_path / "ds.json", {"scheduler": {"type": "WarmupCosine", "params": {}}})
     assert _codes(config)[0][0] == ("LRG084", "error")
+
+
+# ------------------------------------------------------------ a DeepSpeed config on its own
+
+
+def _standalone(tmp_path, config: dict) -> tuple[str, list]:
+    path = tmp_path / "ds_config.json"
+    _dump(path, config)
+    (report,) = check_paths([path], CheckOptions())
+    return report.result.status, report.findings
+
+
+def test_standalone_config_with_its_own_rate_is_checked(tmp_path):
+    """deepspeed.initialize users: the optimizer's lr is the peak, total_num_steps the run."""
+    config = {
+        "train_batch_size": 32,
+        "optimizer": {"type": "AdamW", "params": {"lr": 1e-5}},
+        "scheduler": {
+            "type": "WarmupDecayLR",
+            "params": {"warmup_min_lr": 0, "warmup_num_steps": 1000, "total_num_steps": 500},
+        },
+    }
+    status, findings = _standalone(tmp_path, config)
+    assert status == "checked"
+    by_code = {f.code: f for f in findings}
+    assert set(by_code) == {"LRG085", "LRG006"}  # nothing about TrainingArguments
+    default = by_code["LRG085"]  # DeepSpeed#7303: warmup_max_lr's default overrides the lr
+    assert default.severity.value == "error"
+    assert "DeepSpeed's default 0.001 is the run's peak, 100x optimizer.params.lr=1e-05" in (
+        default.message
+    )
+    assert default.fix == "Add warmup_max_lr: 1e-05 to scheduler.params in ds_config.json."
+    warmup = by_code["LRG006"]
+    lines = (tmp_path / "ds_config.json").read_text().splitlines()
+    assert warmup.severity.value == "warning"
+    assert '"warmup_num_steps": 1000' in lines[warmup.line - 1]
+    assert warmup.message.startswith(
+        "scheduler.params.warmup_num_steps=1000 >= the run's 500 steps (total_num_steps)"
+    )
+    assert warmup.fix.startswith("Set warmup_num_steps: 50 or fewer")
+    fixed = json.loads(json.dumps(config))
+    fixed["scheduler"]["params"].update(warmup_max_lr=1e-5, warmup_num_steps=50)
+    assert _standalone(tmp_path, fixed) == ("checked", [])
+
+
+def test_standalone_warmup_start_above_peak(tmp_path):
+    config = {
+        "train_micro_batch_size_per_gpu": 4,
+        "optimizer": {"type": "Adam", "params": {"lr": 2e-4}},
+        "scheduler": {
+            "type": "WarmupLR",
+            "params": {"warmup_min_lr": 1e-3, "warmup_max_lr": 2e-4, "warmup_num_steps": 100},
+        },
+    }
+    _, findings = _standalone(tmp_path, config)
+    (found,) = findings
+    assert found.code == "LRG082" and found.severity.value == "error"
+    assert found.location == "scheduler.params.warmup_min_lr" and found.line is not None
+    sim = simulate_result(load_config(tmp_path / "ds_config.json", None, StepOptions(steps=300)))
+    assert sim.series["lr"][0] == pytest.approx(1e-3)  # it starts above the peak it "warms" to
+    assert "optimizer.params.lr=0.0002" in sim.title
+
+
+def test_hf_trainer_deepspeed_configs_are_skipped_on_their_own(tmp_path):
+    status, _ = _standalone(tmp_path, HF_GUIDE_ZERO2)
+    (report,) = check_paths([tmp_path / "ds_config.json"], CheckOptions())
+    assert status == "skipped" and '"auto" values' in report.result.reason
+    code_only = {"zero_optimization": {"stage": 2}, "scheduler": {"type": "WarmupLR"}}
+    status, _ = _standalone(tmp_path, code_only)
+    (report,) = check_paths([tmp_path / "ds_config.json"], CheckOptions())
+    assert status == "skipped" and "no optimizer.params.lr" in report.result.reason
+
+
+def test_standalone_string_rate_is_an_error(tmp_path):
+    config = {"train_batch_size": 8, "optimizer": {"type": "Adam", "params": {"lr": "1e-5"}}}
+    _, findings = _standalone(tmp_path, config)
+    (found,) = findings
+    assert found.code == "LRG004" and found.severity.value == "error"
+    assert "DeepSpeed engine is built" in found.message and "transformers" not in found.message
+    assert found.fix == "Write optimizer.params.lr as a JSON number, without quotes: 1e-05."

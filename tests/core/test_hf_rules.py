@@ -90,7 +90,10 @@ def test_defaults_are_clean():
         ({"warmup_steps": 10}, 10, None, ["LRG006"]),
         ({"warmup_steps": 10}, None, None, []),  # unknown run length: not checked
         ({"warmup_steps": 0.5}, 10, "5.2.0", []),  # 5.x: a fraction is a ratio
-        ({"lr_scheduler_type": "polynomial", "learning_rate": 1e-8}, None, None, ["LRG011"]),
+        ({"warmup_steps": 0.5}, 10, "4.57.6", ["LRG032"]),  # 4.57 refuses it
+        ({"warmup_steps": 0.5}, 10, None, ["LRG032"]),  # version unknown: both readings
+        ({"warmup_steps": 12.5}, 100, "5.2.0", ["LRG032"]),  # 5.x truncates a non-integer
+        ({"lr_scheduler_type": "polynomial", "learning_rate": 1e-7}, None, None, ["LRG011"]),
         (
             {
                 "lr_scheduler_type": "reduce_lr_on_plateau",
