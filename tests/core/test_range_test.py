@@ -211,7 +211,8 @@ def test_the_suggested_floor_passes_the_guards_own_checks(tmp_path: Path, name: 
 
 
 def test_plausible_rates_by_optimizer_and_kind() -> None:
-    """LRG091's prior: flagged only far outside the band, silent inside or when unknown."""
+    """LRG091's prior: flagged only far outside the band, silent inside it (severities:
+    tests/core/test_lrg091.py)."""
     from lrguard.plan import ParamGroupPlan, TrainingPlan
     from lrguard.rules import check_plan
 
@@ -232,7 +233,7 @@ def test_plausible_rates_by_optimizer_and_kind() -> None:
     assert codes(5e-5, "adamw_torch", True) == []
     assert codes(2e-4, "paged_adamw_8bit", True) == []  # LoRA-style rate
     assert codes(0.1, "SGD", False, "flair") == []  # Flair's default from scratch
-    assert codes(0.1, "adamw_torch", None) == []  # kind unknown: no judgement
+    assert codes(0.1, "adamw_torch", None) == ["LRG091"]  # kind unknown: a note (info) only
     assert codes(0.1, "lion_32bit", True) == []  # family not judged
 
 
