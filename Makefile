@@ -14,18 +14,18 @@ FLAIR014 = .venv-flair014
 LLAMAFACTORY = .venv-llamafactory
 AXOLOTL = .venv-axolotl
 
-.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl lint bench clean
+.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel lint bench clean
 
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
 	$(MAIN)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev,trackers]" "transformers>=4.57,<5"
+	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev,trackers,twins]" "transformers>=4.57,<5"
 	touch $@
 
 $(HF5)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(HF5)
 	$(HF5)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev,trackers]" "transformers>=5,<6" $(CLIENTS)
+	$(HF5)/bin/pip install $(PIP_FLAGS) -e ".[hf,dev,trackers,twins]" "transformers>=5,<6" $(CLIENTS)
 	touch $@
 
 $(FLAIR013)/.installed: pyproject.toml constraints/torch.txt
@@ -71,13 +71,13 @@ test-main: $(MAIN)/.installed
 	$(MAIN)/bin/python -m pytest --doctest-modules lrguard flair_lrguard hf_lrguard torch_lrguard tests
 
 test-hf5: $(HF5)/.installed
-	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard torch_lrguard tests/core tests/hf tests/torch tests/clients
+	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard torch_lrguard tests/core tests/hf tests/torch tests/clients tests/twins
 
 # Flair < 0.15 loads its own checkpoints with torch.load's default weights_only=True, which
 # torch >= 2.6 refuses for Flair models; torch's documented switch restores the old default.
 test-flair-legacy: $(FLAIR013)/.installed $(FLAIR014)/.installed
-	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR013)/bin/python -m pytest tests/flair
-	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR014)/bin/python -m pytest tests/flair
+	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR013)/bin/python -m pytest tests/flair tests/twins/test_flair_twins.py
+	TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 $(FLAIR014)/bin/python -m pytest tests/flair tests/twins/test_flair_twins.py
 
 test-llamafactory: $(LLAMAFACTORY)/.installed
 	PYTHONPATH=tests/stubs $(LLAMAFACTORY)/bin/python -m pytest tests/llamafactory
@@ -85,7 +85,12 @@ test-llamafactory: $(LLAMAFACTORY)/.installed
 test-axolotl: $(AXOLOTL)/.installed
 	AXOLOTL_DO_NOT_TRACK=1 $(AXOLOTL)/bin/python -m pytest --doctest-modules hf_lrguard/axolotl.py tests/axolotl
 
-test: lint test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl
+# The built wheel in a clean venv (no torch, no numpy, no dev tools) on Python 3.10 - 3.13:
+# the core and command-line tests run against the installed package.
+test-wheel: $(MAIN)/.installed
+	$(MAIN)/bin/python tools/test_wheel.py
+
+test: lint test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel
 
 # The range test's quality benchmark runs torch-lr-finder as a peer: the bench extra.
 $(MAIN)/.bench-installed: $(MAIN)/.installed

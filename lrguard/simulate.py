@@ -242,6 +242,8 @@ def simulate_hf(
             kwargs=kw,
             transformers_major=transformers_major,
         )
+        if isinstance(factors, list):  # evaluated without numpy
+            return [lr * float(f) for f in factors]
         return (lr * factors).tolist() if hasattr(factors, "tolist") else [lr * float(factors)]
 
     try:

@@ -10,7 +10,11 @@ Example:
     []
 """
 
-from torch_lrguard.check import check_scheduler, scheduler_plan
-from torch_lrguard.replay import replay
+from lrguard.extras import require
+
+require("torch", "torch", "torch_lrguard")
+
+from torch_lrguard.check import check_scheduler, scheduler_plan  # noqa: E402
+from torch_lrguard.replay import replay  # noqa: E402
 
 __all__ = ["check_scheduler", "replay", "scheduler_plan"]

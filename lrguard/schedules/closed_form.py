@@ -11,9 +11,11 @@ and what it needs, is in the schedule table (``lrguard.schedules.table``), whose
 evaluates them. Metric-driven schedules (``reduce_lr_on_plateau``, ``greedy``) have no closed
 form in the step: see ``lrguard.schedules.plateau``.
 
-numpy is optional: with it, ``steps`` may be an array (vectorized, ~1e6 steps in
-milliseconds); without it, pass ints. The core never requires numpy, and imports it only
-when many steps are evaluated at once (``lrguard check`` starts without it).
+numpy is optional: with it, many steps are evaluated at once as an array (vectorized, ~1e6
+steps in milliseconds); without it, one at a time, returned as a list (what ``lrguard
+simulate`` prints, at most its row limit, takes well under a second that way). The core never
+requires numpy, and imports it only when many steps are evaluated at once (``lrguard check``
+starts without it).
 
 Example:
     >>> round(float(cosine(_Scalar, 50.0, warmup_steps=10, total_steps=90)), 6)
@@ -35,7 +37,7 @@ def _numpy() -> Any:
     if _np is None:
         try:
             import numpy
-        except ModuleNotFoundError:  # pragma: no cover - exercised only without numpy
+        except ImportError:  # pragma: no cover - exercised only without numpy
             return None
         _np = numpy
     return _np
@@ -307,17 +309,21 @@ def evaluate(
     kwargs: Mapping[str, Any],
     name: str,
 ) -> Any:
-    """Apply one closed form to one step or to many at once (ranges and sequences too).
+    """Apply one closed form to one step or to many at once (ranges and sequences too): a
+    numpy array when numpy is installed, else a list of floats.
 
     Raises:
         ScheduleError: the kwargs do not fit the formula (the message names them).
     """
-    if isinstance(steps, range) and _numpy() is not None:
-        steps = _np.arange(steps.start, steps.stop, steps.step, dtype=_np.float64)
-    elif isinstance(steps, Sequence):
-        steps = list(steps)
-    xp, s = _backend(steps)
+    many = isinstance(steps, range | Sequence) or hasattr(steps, "__array__")
     try:
+        if many and _numpy() is None:  # a plain install: one step at a time, as a list
+            return [formula(_Scalar, float(step), **params, **kwargs) for step in steps]
+        if isinstance(steps, range):
+            steps = _np.arange(steps.start, steps.stop, steps.step, dtype=_np.float64)
+        elif isinstance(steps, Sequence):
+            steps = list(steps)
+        xp, s = _backend(steps)
         return formula(xp, s, **params, **kwargs)
     except TypeError as err:
         raise ScheduleError(f"lr_scheduler_kwargs {sorted(kwargs)} for {name}: {err}") from None

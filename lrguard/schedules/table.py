@@ -479,7 +479,8 @@ def factor(
 
     Args:
         name: an ``lr_scheduler_type`` with a closed form.
-        steps: one step (int) or an array / sequence / range of steps (needs numpy).
+        steps: one step (int) or an array / sequence / range of steps (the result is an
+            array with numpy, else a list).
         warmup_steps: warmup in steps (``warmup_steps_for``).
         total_steps: optimizer steps of the run (required by the decaying schedules).
         learning_rate: the peak rate (used by schedules with an absolute floor).

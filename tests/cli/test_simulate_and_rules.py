@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -17,6 +19,32 @@ HF = (
     "lr_scheduler_kwargs:\n  min_lr_rate: 0.1\nwarmup_ratio: 0.1\nmax_steps: 1000\n"
 )
 FLAIR = "flair_train:\n  learning_rate: 0.1\n  patience: 3\n  max_epochs: 60\n"
+
+
+WITHOUT_NUMPY = (
+    "import sys; sys.modules['numpy'] = None\n"  # import numpy now raises ImportError
+    "from lrguard.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize("schedule", ["cosine_with_min_lr", "warmup_stable_decay", "polynomial"])
+def test_simulate_without_numpy_prints_the_same_rates(run, write, schedule):
+    """A plain install has no numpy: the rates are computed one step at a time, the same."""
+    text = HF.replace("cosine_with_min_lr", schedule)
+    if schedule != "cosine_with_min_lr":
+        text = text.replace(
+            "  min_lr_rate: 0.1\n",
+            "  {}\n" if schedule == "polynomial" else "  num_decay_steps: 200\n",
+        )
+    config = write("hf.yaml", text)
+    code, with_numpy, _ = run("simulate", config, "--format", "csv")
+    plain = subprocess.run(
+        [sys.executable, "-c", WITHOUT_NUMPY, "simulate", str(config), "--format", "csv"],
+        capture_output=True,
+        text=True,
+    )
+    assert code == 0 and plain.returncode == 0, plain.stderr
+    assert plain.stdout == with_numpy and len(with_numpy.splitlines()) == 1001
 
 
 def test_simulate_csv_every_step(run, write):

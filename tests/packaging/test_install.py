@@ -49,9 +49,18 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_ships_the_license_and_type_markers(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for package in ("lrguard", "flair_lrguard", "hf_lrguard"):
+    for package in ("lrguard", "flair_lrguard", "hf_lrguard", "torch_lrguard"):
         assert f"{package}/py.typed" in names
     assert any(n.endswith("LICENSE") for n in names)
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: Apache-2.0" in text
+    assert "Classifier: Typing :: Typed" in text
+    for minor in (10, 11, 12, 13):
+        assert f"Classifier: Programming Language :: Python :: 3.{minor}" in text
+    from lrguard import __version__
+
+    assert f"Version: {__version__}" in text  # one version, read from the package
 
 
 def test_core_only_install_checks_configs_without_torch(wheel, tmp_path):
@@ -67,11 +76,18 @@ def test_core_only_install_checks_configs_without_torch(wheel, tmp_path):
     check = run(venv / "bin" / "lrguard", "check", config)
     assert check.returncode == 1 and "LRG002 [error]" in check.stdout, check.stdout
     assert run(venv / "bin" / "lrguard", "--version").stdout.startswith("lrguard ")
-    hf = run(python, "-c", "import hf_lrguard")
-    assert hf.returncode == 1
-    assert hf.stderr.strip().splitlines()[-1] == (
-        "ModuleNotFoundError: hf_lrguard needs transformers: pip install 'lrguard[hf]'"
-    )
+    simulate = run(venv / "bin" / "lrguard", "simulate", config, "--steps", "100")
+    assert simulate.returncode == 0 and simulate.stderr == "", simulate.stderr
+    for package, module, extra in (
+        ("hf_lrguard", "transformers", "hf"),
+        ("torch_lrguard", "torch", "torch"),
+        ("flair_lrguard", "flair", "flair"),
+    ):
+        imported = run(python, "-c", f"import {package}")
+        assert imported.returncode == 1
+        assert imported.stderr.strip().splitlines()[-1] == (
+            f"ModuleNotFoundError: {package} needs {module}: pip install 'lrguard[{extra}]'"
+        )
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
