@@ -34,6 +34,7 @@ CALL_KEYS = (
     "learning_rate",
     "decoder_learning_rate",
     "max_epochs",
+    "optimizer",
     "train_with_dev",
     "epoch",
 )
@@ -51,6 +52,7 @@ class TrainCall:
         adopted: the settings read from the (first) AnnealingPlugin.
         scheduled_by: the class names of the call's plugins that step a scheduler of their
             own (other than Flair's ``LinearSchedulerPlugin``), see ``schedulers.drivers``.
+        annealing_given: the guard was given annealing settings of its own.
     """
 
     entry: Entry
@@ -58,12 +60,18 @@ class TrainCall:
     stock_annealing: list[AnnealingPlugin] = field(default_factory=list)
     adopted: dict[str, Any] = field(default_factory=dict)
     scheduled_by: list[str] = field(default_factory=list)
+    annealing_given: bool = False
 
     @property
     def guard_anneals(self) -> bool:
-        """Whether the guard anneals on plateau: not under ``fine_tune``'s linear schedule,
-        nor in ``train_custom`` next to a plugin that steps a scheduler of its own."""
-        return self.entry == "train" or (self.entry == "train_custom" and not self.scheduled_by)
+        """Whether the guard anneals on plateau: in ``train`` (in place of Flair's
+        AnnealingPlugin), and in ``train_custom`` only when it was given annealing settings
+        and no other plugin steps a scheduler. Stock ``train_custom`` keeps the rate
+        constant; a guard that annealed there unasked would change the run's rates and stop
+        it early."""
+        if self.entry == "train":
+            return True
+        return self.entry == "train_custom" and self.annealing_given and not self.scheduled_by
 
 
 def find_train_custom_locals(trainer: Any) -> dict[str, Any] | None:
@@ -76,8 +84,9 @@ def find_train_custom_locals(trainer: Any) -> dict[str, Any] | None:
     return None
 
 
-def describe_call(values: dict[str, Any]) -> TrainCall:
-    """Build a ``TrainCall`` from ``train_custom``'s arguments (frame locals or hook kwargs)."""
+def describe_call(values: dict[str, Any], *, annealing_given: bool = False) -> TrainCall:
+    """Build a ``TrainCall`` from ``train_custom``'s arguments (frame locals or hook kwargs);
+    ``annealing_given``: the guard has annealing settings of its own."""
     plugins = list(values.get("plugins") or [])
     stock = [p for p in plugins if isinstance(p, AnnealingPlugin)]
     kwargs = {key: values[key] for key in CALL_KEYS if key in values}
@@ -87,9 +96,11 @@ def describe_call(values: dict[str, Any]) -> TrainCall:
     if any(isinstance(p, LinearSchedulerPlugin) for p in plugins):
         return TrainCall("fine_tune", kwargs, scheduled_by=scheduled_by)
     if not stock:
-        return TrainCall("train_custom", kwargs, scheduled_by=scheduled_by)
+        return TrainCall(
+            "train_custom", kwargs, scheduled_by=scheduled_by, annealing_given=annealing_given
+        )
     adopted = {key: getattr(stock[0], key) for key in ADOPTED_SETTINGS if hasattr(stock[0], key)}
-    return TrainCall("train", kwargs, stock, adopted, scheduled_by)
+    return TrainCall("train", kwargs, stock, adopted, scheduled_by, annealing_given)
 
 
 def neutralize(plugin: TrainerPlugin) -> None:
@@ -103,6 +114,28 @@ def neutralize(plugin: TrainerPlugin) -> None:
             setattr(plugin, name, _inert)
     if plugin.pluggable is not None:
         plugin.detach()
+
+
+def restore(plugin: TrainerPlugin, trainer: Any) -> None:
+    """Undo ``neutralize``: ``plugin`` has its own hooks again and is attached to ``trainer``.
+
+    Flair never detaches a plugin when a run ends: a ``ModelTrainer`` trained again keeps
+    the earlier call's ``AnnealingPlugin`` attached, and it anneals (and may stop) that run
+    too. Restored after the guarded run, the trainer is the one stock Flair leaves behind.
+    Call only outside the dispatch of one of ``plugin``'s own events.
+    """
+    for name, value in list(vars(plugin).items()):
+        if value is _inert:
+            delattr(plugin, name)
+    if plugin.pluggable is not None and plugin.pluggable is not trainer:
+        return
+    if plugin.pluggable is None:
+        plugin._pluggable = trainer  # as BasePlugin.attach_to, without a second plugins entry
+    if not plugin._hook_handles:
+        for name in dir(type(plugin)):
+            events = getattr(getattr(type(plugin), name, None), "_plugin_hook_events", None)
+            if events:
+                plugin._hook_handles.append(trainer.register_hook(getattr(plugin, name), *events))
 
 
 def _inert(*args: Any, **kwargs: Any) -> None:

@@ -8,11 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import flair
-from flair.trainers.plugins import TrainerPlugin, TrainingInterrupt
+from flair.trainers.plugins import AnnealingPlugin, TrainerPlugin, TrainingInterrupt
 from flair.trainers.plugins.metric_records import MetricRecord
 from pydantic import BaseModel, ConfigDict, Field
 
-from flair_lrguard.call import TrainCall, describe_call, find_train_custom_locals, neutralize
+from flair_lrguard.call import (
+    TrainCall,
+    describe_call,
+    find_train_custom_locals,
+    neutralize,
+    restore,
+)
 from flair_lrguard.schedulers import Driver, batches_per_epoch, drivers, world_size
 from lrguard import (
     Action,
@@ -33,6 +39,11 @@ from torch_lrguard.check import preflight as replay_preflight
 from torch_lrguard.check import scheduler_plan
 
 log = logging.getLogger("flair.lrguard")
+"""The guard's own lines: its decisions."""
+
+flair_log = logging.getLogger("flair")
+"""Lines the guard writes in place of Flair's AnnealingPlugin (same text, same logger), so
+that silencing ``flair.lrguard`` silences the guard and nothing of Flair's."""
 
 
 def fine_tunes_pretrained(model: Any) -> bool:
@@ -80,8 +91,10 @@ class LRGuardPlugin(TrainerPlugin):
     Flair but never below the floor, and stops only when patience is exhausted at the floor.
 
     Pass it to ``ModelTrainer.train(plugins=[LRGuardPlugin()])`` (it takes over the default
-    AnnealingPlugin and its settings), to ``train_custom`` (annealing with its own settings)
-    or to ``fine_tune`` (validation and logging only; the linear schedule is untouched).
+    AnnealingPlugin and its settings), to ``train_custom`` (validation and logging only, as
+    stock ``train_custom`` keeps the rate constant; it anneals when given any annealing
+    setting, e.g. ``LRGuardPlugin(patience=3)``) or to ``fine_tune`` (validation and logging
+    only; the linear schedule is untouched).
 
     Args:
         policy: a ``GuardPolicy``; or give its fields as keywords instead
@@ -138,6 +151,8 @@ class LRGuardPlugin(TrainerPlugin):
         self._base_path: Path | None = None
         self._run_length: dict[str, Any] = {}
         self._schedules_checked = False
+        self._finished = False
+        self._leftover_floors: dict[int, tuple[AnnealingPlugin, Any]] = {}
 
     @property
     def decisions(self) -> list[dict[str, Any]]:
@@ -163,8 +178,11 @@ class LRGuardPlugin(TrainerPlugin):
                     f"plugins holds {len(guards)} LRGuardPlugin instances: each would anneal "
                     "the same optimizer and keep its own floor. Pass one LRGuardPlugin."
                 )
-            self._preflight(describe_call(values), pluggable)
+            self._preflight(self._describe(values), pluggable)
         super().attach_to(pluggable)
+
+    def _describe(self, values: dict[str, Any]) -> TrainCall:
+        return describe_call(values, annealing_given=bool(self.settings.given()))
 
     def _preflight(self, call: TrainCall, trainer: Any, *, neutralize_now: bool = True) -> None:
         if neutralize_now:  # else before_training_epoch does it, outside their events
@@ -172,7 +190,11 @@ class LRGuardPlugin(TrainerPlugin):
                 neutralize(stock)
         self.call = call
         kwargs = {**call.kwargs, **call.adopted, **self.settings.given()}
-        has_dev = bool(trainer.corpus.dev)
+        # Flair's AnnealingPlugin picks its mode from train_with_dev alone: without a dev split
+        # it anneals on the training loss in 'max' mode. Taking over from it, the guard anneals
+        # in the same mode, so the rates are stock Flair's; annealing of its own (train_custom)
+        # minimizes the training loss when there is no dev split.
+        has_dev = call.entry == "train" or bool(trainer.corpus.dev)
         self.plan = flair_plan(
             kwargs,
             call.entry if call.guard_anneals or call.entry == "fine_tune" else "fine_tune",
@@ -196,8 +218,10 @@ class LRGuardPlugin(TrainerPlugin):
     @TrainerPlugin.hook
     def after_setup(self, optimizer: Any = None, base_path: Any = None, **kw: Any) -> None:
         """Apply the pre-flight decisions to the optimizer and start the decision log."""
+        if self._finished:  # still attached after its run, as Flair leaves plugins: inert
+            return
         if self.preflight is None:  # attached outside train_custom: check now
-            call = describe_call({**kw, "base_path": base_path})
+            call = self._describe({**kw, "base_path": base_path})
             self._preflight(call, self.trainer, neutralize_now=False)
         if self.preflight is None or self.plan is None:
             return
@@ -206,6 +230,7 @@ class LRGuardPlugin(TrainerPlugin):
         }
         self._run_length["world_size"] = world_size(bool(kw.get("multi_gpu", False)))
         self._open_log(Path(base_path) if base_path is not None else None, self.model)
+        self._disarm_leftovers()
         adjusted = self.preflight.plan
         groups = self.trainer.optimizer.param_groups
         if len(groups) != len(adjusted.param_groups):
@@ -243,6 +268,8 @@ class LRGuardPlugin(TrainerPlugin):
     @TrainerPlugin.hook
     def before_training_epoch(self, epoch: int, **kw: Any) -> None:
         """Stop here, after the previous epoch's best model was saved, when patience ran out."""
+        if self._finished:
+            return
         if self.call is not None:
             for stock in self.call.stock_annealing:
                 if stock.pluggable is not None:
@@ -313,15 +340,20 @@ class LRGuardPlugin(TrainerPlugin):
 
     @TrainerPlugin.hook
     def after_evaluation(self, epoch: int, validation_scores: tuple = (), **kw: Any) -> None:
-        """One plateau-annealing step on the evaluation's main score (aux: the dev loss)."""
-        if self.state is None or self.plan is None or not validation_scores:
+        """One plateau-annealing step on the evaluation's main score (aux: the dev loss).
+
+        Like Flair's ``AnnealOnPlateau``, a reduction starts from the rates the optimizer has
+        now, so a rate another plugin changed is annealed from where that plugin left it."""
+        if self._finished or self.state is None or self.plan is None or not validation_scores:
             return
         settings = self.preflight.plan.annealing if self.preflight else None
         if settings is None:
             return
         metric = validation_scores[0]
         aux = validation_scores[1] if len(validation_scores) > 1 else None
-        before = self.state.lrs
+        before = tuple(float(g["lr"]) for g in self.trainer.optimizer.param_groups)
+        if before != self.state.lrs:
+            self.state = replace(self.state, lrs=before)
         self.state, outcome = plateau_step(self.state, settings, self.floors, metric, aux)
         self._report_epoch(epoch, before, outcome, settings.patience)
         if outcome.reduced:
@@ -332,13 +364,53 @@ class LRGuardPlugin(TrainerPlugin):
         if outcome.should_stop:
             self._stop(epoch, settings.patience)
 
+    def _disarm_leftovers(self) -> None:
+        """Turn off the stop of every ``AnnealingPlugin`` an earlier ``train()`` call left
+        attached to this trainer (Flair never detaches plugins), for this run only.
+
+        Such a plugin anneals this run too, and does so unchanged (stock Flair anneals twice per
+        evaluation then; the rates stay stock's), but its ``lr < min_learning_rate`` check would
+        end the run after an epoch whatever this call's settings are: the stop this guard
+        exists to replace. ``finish`` gives each its ``min_learning_rate`` back.
+        """
+        own = {id(p) for p in self.call.stock_annealing} if self.call is not None else set()
+        for plugin in list(self.trainer.plugins):
+            if (
+                isinstance(plugin, AnnealingPlugin)
+                and plugin.pluggable is self.trainer
+                and id(plugin) not in own
+                and id(plugin) not in self._leftover_floors
+            ):
+                self._leftover_floors[id(plugin)] = (plugin, plugin.min_learning_rate)
+                log.info(
+                    "lrguard: an AnnealingPlugin left attached by an earlier train() call on "
+                    "this trainer anneals this run too, as in stock Flair; its stop at "
+                    f"min_learning_rate={plugin.min_learning_rate} is off for this run."
+                )
+                plugin.min_learning_rate = 0.0
+
+    @TrainerPlugin.hook("after_training", "_training_exception")
+    def finish(self, **kw: Any) -> None:
+        """The run is over: give the ``AnnealingPlugin`` taken over back to the trainer (stock
+        Flair leaves it attached, and a second ``train()`` on this trainer meets it), and stay
+        inert while attached, as Flair leaves every plugin attached."""
+        if self._finished:
+            return
+        self._finished = True
+        for plugin, floor in self._leftover_floors.values():
+            plugin.min_learning_rate = floor
+        self._leftover_floors = {}
+        if self.call is not None and self.trainer is not None:
+            for stock in self.call.stock_annealing:
+                restore(stock, self.trainer)
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _report_epoch(
         self, epoch: int, before: tuple[float, ...], outcome: PlateauOutcome, patience: int
     ) -> None:
         if outcome.reduced and self.state is not None:
-            log.info(
+            flair_log.info(
                 f" - {outcome.bad_epochs} epochs without improvement (above 'patience')"
                 f"-> annealing learning_rate to {list(self.state.lrs)}"
             )
@@ -349,7 +421,7 @@ class LRGuardPlugin(TrainerPlugin):
             )
             self._event("LRG009", Action.ANNEALED, message, epoch, before, self.state.lrs)
         else:
-            log.info(f" - {outcome.bad_epochs} epochs without improvement")
+            flair_log.info(f" - {outcome.bad_epochs} epochs without improvement")
         if self.state is not None:
             self.trainer.dispatch(
                 "metric_recorded",
@@ -398,7 +470,7 @@ class LRGuardPlugin(TrainerPlugin):
     def _restore_best_model(self) -> None:
         if self._base_path is None or not self._has_best_model():
             return
-        log.info("resetting to best model")
+        flair_log.info("resetting to best model")
         best = self.model.load(self._base_path / "best-model.pt")
         self.model.load_state_dict(best.state_dict())
 

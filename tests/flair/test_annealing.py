@@ -80,12 +80,14 @@ def test_stop_exactly_when_patience_is_exhausted_at_the_floor(
     assert "lrguard: stopping after epoch" in (tmp_path / "training.log").read_text()
 
 
-def test_no_dev_split_anneals_on_training_loss_downwards(trainer_factory, tmp_path):
+def test_no_dev_split_anneals_in_flairs_own_mode(trainer_factory, tmp_path):
+    """Without a dev split Flair's AnnealingPlugin maximizes the training loss (its mode
+    follows train_with_dev alone): a falling loss counts as a plateau. Taking over, the guard
+    anneals in the same mode, so the run has stock Flair's rates."""
     stock = Recorder()
     trainer_factory(with_dev=False).train(
         tmp_path / "stock", learning_rate=0.1, patience=0, max_epochs=6, plugins=[stock], **FAST
     )
-    # stock Flair maximizes the training loss here: a falling loss counts as a plateau
     assert [lr[0] for lr in stock.lr_per_epoch][:3] == [0.1, 0.1, 0.05]
     plugin = LRGuardPlugin()
     recorder = Recorder()
@@ -98,9 +100,22 @@ def test_no_dev_split_anneals_on_training_loss_downwards(trainer_factory, tmp_pa
         **FAST,
     )
     assert plugin.preflight is not None
+    assert plugin.preflight.plan.annealing.mode == "max"
+    assert recorder.lr_per_epoch == stock.lr_per_epoch
+
+
+def test_no_dev_split_with_own_annealing_minimizes_the_training_loss(trainer_factory, tmp_path):
+    """Annealing of the guard's own (train_custom, settings given) has no stock mode to keep:
+    it minimizes the training loss, so a falling loss is no plateau."""
+    plugin = LRGuardPlugin(patience=0)
+    recorder = Recorder()
+    trainer_factory(with_dev=False).train_custom(
+        tmp_path, learning_rate=0.1, max_epochs=4, plugins=[plugin, recorder], **FAST
+    )
+    assert plugin.preflight is not None
     assert plugin.preflight.plan.annealing.mode == "min"
     # the training loss falls each epoch on this easy task: no plateau, so no anneal
-    assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1] * 6
+    assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1] * 4
 
 
 def test_anneal_with_restarts_and_a_str_base_path(trainer_factory, tmp_path):
@@ -128,8 +143,8 @@ class FlatLossClassifier(FlatMetricClassifier):
 
 
 def test_no_dev_split_flat_training_loss_anneals_like_stock(trainer_factory, tmp_path):
-    """Without a dev split the metric is the training loss, minimized: a flat one is a
-    plateau for the guard exactly as for stock Flair (which maximizes it)."""
+    """Without a dev split the metric is the training loss: a flat one is a plateau for the
+    guard exactly as for stock Flair."""
     settings = {"learning_rate": 0.1, "patience": 0, "max_epochs": 4, **FAST}
     stock = Recorder()
     trainer_factory(FlatLossClassifier, with_dev=False).train(
@@ -140,6 +155,6 @@ def test_no_dev_split_flat_training_loss_anneals_like_stock(trainer_factory, tmp
     trainer_factory(FlatLossClassifier, with_dev=False).train(
         tmp_path / "guarded", plugins=[plugin, guarded], **settings
     )
-    assert plugin.plan.annealing.mode == "min"
+    assert plugin.plan.annealing.mode == "max"
     expected = [[0.1], [0.1], [0.05], [0.025]]  # epoch 1 sets the best, then every one is bad
     assert stock.lr_per_epoch == expected and guarded.lr_per_epoch == expected

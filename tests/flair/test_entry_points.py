@@ -24,8 +24,22 @@ def test_without_default_scheduler_uses_own_settings(trainer_factory, tmp_path):
     assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1, 0.1, 0.05]
 
 
-def test_train_custom_defaults_to_flairs_settings(trainer_factory, tmp_path):
+def test_train_custom_validates_without_annealing(trainer_factory, tmp_path):
+    """Stock train_custom keeps the rate constant: unasked, the guard does not anneal there
+    (nor stop the run); it checks the rate against Flair's default floor all the same."""
     plugin = LRGuardPlugin()
+    recorder = Recorder()
+    trainer_factory(FlatMetricClassifier).train_custom(
+        tmp_path, learning_rate=0.1, max_epochs=6, plugins=[plugin, recorder], **FAST
+    )
+    assert recorder.epochs_trained == 6
+    assert [lr[0] for lr in recorder.lr_per_epoch] == [0.1] * 6
+    assert plugin.preflight.plan.annealing is None
+    assert plugin.state is None
+
+
+def test_train_custom_with_settings_anneals_with_flairs_defaults(trainer_factory, tmp_path):
+    plugin = LRGuardPlugin(min_learning_rate=1e-4)
     recorder = Recorder()
     trainer_factory().train_custom(
         tmp_path, learning_rate=1e-5, max_epochs=3, plugins=[plugin, recorder], **FAST
@@ -33,7 +47,7 @@ def test_train_custom_defaults_to_flairs_settings(trainer_factory, tmp_path):
     assert recorder.epochs_trained == 3
     settings = plugin.preflight.plan.annealing
     assert (settings.factor, settings.patience) == (0.5, 3)
-    assert plugin.floors == (1e-6,)  # Flair's default minimum 1e-4, adjusted
+    assert plugin.floors == (1e-6,)  # the minimum 1e-4, adjusted
 
 
 def test_fine_tune_validates_and_logs_only(trainer_factory, tmp_path):
@@ -106,6 +120,12 @@ def test_check_train_args_without_training():
     assert check_train_args(learning_rate=0.1)[0].code == "LRG007"  # info: anneal budget
     assert [f.code for f in check_train_args(learning_rate="1e-5")] == ["LRG001", "LRG004"]
     assert [f.code for f in check_train_args("fine_tune", learning_rate=1e-5)] == []
+    # without Flair's AnnealOnPlateau nothing stops at a floor: 1e-5 is no LRG001 there
+    assert "LRG001" not in {f.code for f in check_train_args("train_custom", learning_rate=1e-5)}
+    no_default = check_train_args(learning_rate=1e-5, attach_default_scheduler=False)
+    assert "LRG001" not in {f.code for f in no_default}
+    nan = check_train_args("train_custom", learning_rate=float("nan"))
+    assert [f.code for f in nan] == ["LRG003"]  # the rates themselves are still checked
     codes = {f.code for f in check_train_args(learning_rate=0.1, min_learning_rate=[1e-4, 1e-5])}
     assert codes == {"LRG008"}
 
