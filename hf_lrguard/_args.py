@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import transformers
@@ -27,23 +27,77 @@ def args_dict(args: Any) -> dict[str, Any]:
     )
 
 
-def early_stopping_settings(stateful_callbacks: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``EarlyStoppingCallback`` settings from ``TrainerState.stateful_callbacks``, if any."""
-    saved = (stateful_callbacks or {}).get(EARLY_STOPPING)
-    if isinstance(saved, list):
-        saved = saved[0] if saved else None
-    if not isinstance(saved, Mapping):
-        return {}
-    saved_args = saved.get("args", {})
-    return {
-        "early_stopping_patience": saved_args.get("early_stopping_patience", 1),
-        "early_stopping_threshold": saved_args.get("early_stopping_threshold", 0.0),
-    }
+def early_stopping_settings(
+    callbacks: Iterable[Any] | Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The ``EarlyStoppingCallback`` settings of a trainer, if it has one.
+
+    Args:
+        callbacks: the trainer's callbacks (``trainer.callback_handler.callbacks``), or, when
+            they cannot be reached, ``TrainerState.stateful_callbacks`` of a run that has not
+            been resumed (after a resume that mapping is the checkpoint's, which may list
+            callbacks the trainer no longer has).
+
+    Returns:
+        ``early_stopping_patience`` and ``early_stopping_threshold``, or ``{}`` without an
+        ``EarlyStoppingCallback``.
+
+    Example:
+        >>> from transformers import EarlyStoppingCallback
+        >>> early_stopping_settings([EarlyStoppingCallback(early_stopping_patience=3)])
+        {'early_stopping_patience': 3, 'early_stopping_threshold': 0.0}
+        >>> early_stopping_settings([])
+        {}
+    """
+    if isinstance(callbacks, Mapping):
+        saved = callbacks.get(EARLY_STOPPING)
+        if isinstance(saved, list):
+            saved = saved[0] if saved else None
+        if not isinstance(saved, Mapping):
+            return {}
+        saved_args = saved.get("args", {})
+        return {
+            "early_stopping_patience": saved_args.get("early_stopping_patience", 1),
+            "early_stopping_threshold": saved_args.get("early_stopping_threshold", 0.0),
+        }
+    for callback in callbacks or ():
+        if any(c.__name__ == EARLY_STOPPING for c in type(callback).__mro__):
+            return {
+                "early_stopping_patience": getattr(callback, "early_stopping_patience", 1),
+                "early_stopping_threshold": getattr(callback, "early_stopping_threshold", 0.0),
+            }
+    return {}
+
+
+def steps_per_epoch(loader: Any, gradient_accumulation_steps: int = 1) -> int | None:
+    """Optimizer steps in one pass over ``loader``, or None when its length is unknown.
+
+    An ``IterableDataset`` (streaming data) has no length, and accelerate's loader over one
+    defines ``__len__`` but raises ``TypeError``: the length is probed, never assumed, and
+    any failure of the probe means "unknown".
+
+    Example:
+        >>> steps_per_epoch(range(10), 4)
+        2
+        >>> steps_per_epoch(iter(range(10))) is None
+        True
+    """
+    if loader is None:
+        return None
+    try:
+        batches = len(loader)
+    except Exception:  # noqa: BLE001 - a loader's own __len__ may raise anything; never fail
+        return None
+    if not isinstance(batches, int) or batches < 1:
+        return None
+    return max(batches // max(int(gradient_accumulation_steps or 1), 1), 1)
 
 
 def is_pretrained(model: Any) -> bool | None:
     """True when ``model`` was loaded from a checkpoint (``from_pretrained`` records where:
-    ``name_or_path``), False when built from a config; None when there is no model.
+    ``name_or_path``) of a known architecture, False when built from a config; None when
+    there is no model, or a checkpoint of an architecture with no ``model_type`` (a model of
+    the user's own, whose pretraining lrguard cannot judge: LRG091 only notes its rate).
 
     Example:
         >>> is_pretrained(None) is None
@@ -53,7 +107,9 @@ def is_pretrained(model: Any) -> bool | None:
         return None
     config = getattr(model, "config", None)
     path = getattr(model, "name_or_path", None) or getattr(config, "_name_or_path", None)
-    return bool(path)
+    if not path:
+        return False
+    return True if getattr(config, "model_type", "") else None
 
 
 def build_plan(
@@ -68,7 +124,8 @@ def build_plan(
     Args:
         args: ``TrainingArguments`` or a mapping of its fields.
         num_training_steps: total optimizer steps when known.
-        optimizer: a user-supplied optimizer; its ``defaults['lr']`` is the peak.
+        optimizer: a user-supplied optimizer; its ``defaults['lr']`` is the peak and its class
+            the optimizer the rate is judged for (not ``args.optim``, which it replaces).
         extra: further raw fields (``early_stopping_patience``, ``steps_per_epoch``).
     """
     fields = args_dict(args)
@@ -76,6 +133,7 @@ def build_plan(
     locations = {}
     if optimizer is not None:
         fields["learning_rate"] = optimizer.defaults.get("lr", fields.get("learning_rate"))
+        fields["optim"] = type(optimizer).__name__
         locations["learning_rate"] = "the optimizer's lr"
     return plan_from_hf_args(
         fields,

@@ -9,9 +9,13 @@ decision with a flat ``{"lrguard/<rule>": "<log line>"}``: TensorBoard writes it
 into the run's history, both under ``train/lrguard/<rule>`` at the current global step.
 
 Trackers open their writer or run in their own ``on_train_begin``, so decisions taken
-before (``on_init_end``) wait until training has begun. Console printers
-(``ProgressCallback``, ``PrinterCallback`` and the like) are left out: the decision is
-already on the console once, through ``logging``.
+before (``on_init_end``) wait until training has begun. Only the trackers transformers
+attaches for ``report_to`` (the classes of ``transformers.integrations``'
+``INTEGRATION_TO_CALLBACK`` and their subclasses) get the call: any other callback's
+``on_log`` may read ``state.log_history[-1]`` as the entry just logged (LLaMA-Factory's
+``LogCallback`` does, and writes it to ``trainer_log.jsonl``), and the guard adds nothing to
+``log_history``. Console printers (``ProgressCallback``, ``PrinterCallback``) are not
+trackers: the decision is already on the console once, through ``logging``.
 """
 
 from __future__ import annotations
@@ -57,6 +61,26 @@ def _is_console(callback: Any) -> bool:
     return any(c.__name__.endswith(CONSOLE_SUFFIXES) for c in type(callback).__mro__)
 
 
+def _tracker_classes() -> tuple[type, ...]:
+    """The callback classes transformers attaches for ``report_to`` (none when unknown)."""
+    try:
+        from transformers.integrations import INTEGRATION_TO_CALLBACK
+    except ImportError:  # pragma: no cover - present in transformers 4.57 and 5.x
+        return ()
+    return tuple(c for c in INTEGRATION_TO_CALLBACK.values() if isinstance(c, type))
+
+
+def is_tracker(callback: Any) -> bool:
+    """Whether ``callback`` is an experiment tracker of ``report_to`` (TensorBoard, W&B ...).
+
+    Example:
+        >>> from transformers import PrinterCallback
+        >>> is_tracker(PrinterCallback())
+        False
+    """
+    return isinstance(callback, _tracker_classes()) and not _is_console(callback)
+
+
 def _dispatching_handler() -> tuple[CallbackHandler, Any, Any] | None:
     """The innermost ``CallbackHandler`` on the stack, with the ``args`` and ``control`` it
     passes to every callback (locals of its event method)."""
@@ -72,7 +96,8 @@ def _dispatching_handler() -> tuple[CallbackHandler, Any, Any] | None:
 
 
 class TrackerRelay:
-    """Hands decision records to the trackers, through the dispatching ``CallbackHandler``.
+    """Hands decision records to the trackers, through the dispatching ``CallbackHandler``
+    (its ``on_log``, called for the trackers only: nothing is added to ``log_history``).
 
     Call :meth:`send` from inside a callback event. Records are kept until training has
     begun (trackers are ready) and a handler is dispatching, then sent once; other processes
@@ -103,7 +128,10 @@ class TrackerRelay:
             return 0
         handler, args, control = found
         view = copy.copy(handler)  # same model/optimizer/loaders; own list of callbacks
-        view.callbacks = [cb for cb in handler.callbacks if not _is_console(cb)]
+        view.callbacks = [cb for cb in handler.callbacks if is_tracker(cb)]
+        if not view.callbacks:
+            self.pending = []
+            return 0
         should_log = control.should_log
         sent, self.pending = self.pending, []
         self._sending = True

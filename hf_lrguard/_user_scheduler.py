@@ -44,6 +44,24 @@ def running_trainer(callback: Any) -> Any | None:
     return None
 
 
+def running_callbacks(callback: Any) -> list[Any] | None:
+    """The callbacks of the trainer dispatching the current event to ``callback``.
+
+    Found on the stack: the ``CallbackHandler`` (or the trainer owning it) whose list holds
+    ``callback``. None when the callback is called directly, outside a trainer.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        callbacks = getattr(owner, "callbacks", None)
+        if not isinstance(callbacks, list):
+            callbacks = getattr(getattr(owner, "callback_handler", None), "callbacks", None)
+        if isinstance(callbacks, list) and any(c is callback for c in callbacks):
+            return callbacks
+        frame = frame.f_back
+    return None
+
+
 def scheduler_given_by_user(trainer: Any) -> bool | None:
     """Whether the trainer's ``lr_scheduler`` came from ``Trainer(optimizers=(opt, sched))``.
 

@@ -362,7 +362,7 @@ class AxolotlGuardCallback(LRGuardCallback):
         for decision in self.config_decisions:
             announced = decision.action != Action.ADJUSTED  # logged by the plugin already
             self._emit(decision.not_applied(problem), state, echo=not announced)
-        self._flush_history(state)
+        self._publish(state)
 
     def _refusal_note(self) -> str:
         if self._axolotl_schedule:

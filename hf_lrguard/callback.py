@@ -10,7 +10,7 @@ from typing import Any
 from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
-from hf_lrguard._args import build_plan, early_stopping_settings, is_pretrained
+from hf_lrguard._args import build_plan, early_stopping_settings, is_pretrained, steps_per_epoch
 from hf_lrguard._live import (
     improves,
     rebuild_schedule,
@@ -23,6 +23,7 @@ from hf_lrguard._trackers import TrackerRelay
 from hf_lrguard._user_scheduler import (
     REFUSAL_NOTE,
     check_user_scheduler,
+    running_callbacks,
     running_trainer,
     scheduler_given_by_user,
 )
@@ -71,10 +72,19 @@ class LRGuardCallback(TrainerCallback, ExportableState):
 
     Every run starts afresh: one instance can serve several trainers or ``train()`` calls.
     Every decision is logged once (world process zero) through ``logging``, appended to
-    ``output_dir/lrguard.jsonl`` and to ``state.log_history``, and passed to the run's trackers
-    (``report_to``) through ``on_log``; a run resumed from a checkpoint continues the log
-    without repeating it. ``on_violation='error'`` raises ``LRGuardError`` before any
-    optimizer step, and before anything is adjusted.
+    ``output_dir/lrguard.jsonl``, kept in the callback's entry of
+    ``state.stateful_callbacks`` (saved in every checkpoint's and the final
+    ``trainer_state.json``; read it back with ``hf_lrguard.saved_decisions``), and passed to
+    the run's trackers (``report_to``) through their ``on_log``. ``state.log_history`` is left
+    exactly as transformers writes it. A run resumed from a checkpoint continues the log
+    without repeating it.
+
+    A training dataloader without a length (an ``IterableDataset``, streaming data) trains
+    exactly as without the guard; what needs the steps per epoch is then said once, at
+    INFO level, and checked against the run's ``max_steps`` instead.
+
+    ``on_violation='error'`` raises ``LRGuardError`` before any optimizer step, and before
+    anything is adjusted.
 
     A callback added with ``add_callback`` only runs from ``on_train_begin``: settings that
     make transformers fail while building the schedule (unknown kwargs, a missing
@@ -166,9 +176,11 @@ class LRGuardCallback(TrainerCallback, ExportableState):
                 self._preflight_decisions = []
         extra = {}
         loader = kwargs.get("train_dataloader")
-        if loader is not None and hasattr(loader, "__len__"):
-            per_epoch = max(len(loader) // max(args.gradient_accumulation_steps, 1), 1)
+        per_epoch = steps_per_epoch(loader, args.gradient_accumulation_steps)
+        if per_epoch is not None:
             extra["steps_per_epoch"] = per_epoch
+        elif loader is not None:
+            self._note_unknown_length(args, state)
         if self._user_scheduler and scheduler is not None and optimizer is not None:
             decisions += self._check_user_scheduler(
                 args, state, optimizer, scheduler, extra.get("steps_per_epoch")
@@ -191,7 +203,13 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             )
         for decision in decisions:
             self._emit(decision, state, echo=id(decision) not in announced)
-        self._flush_history(state)
+        self._publish(state)  # always: a run resumed from a checkpoint without the guard's
+        # entry in stateful_callbacks would otherwise fail at its next checkpoint (KeyError)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        """The decisions of the whole run into ``state.stateful_callbacks``, so that
+        ``trainer.save_state()`` writes them into the final ``trainer_state.json``."""
+        self._publish(state)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         """Plateau schedules: note the floor; stop when patience is exhausted there."""
@@ -222,7 +240,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             self._emit(decision, state)
         if self.floor.stopped:
             control.should_training_stop = True
-        self._flush_history(state)
+        self._publish(state)
 
     # -- internals ------------------------------------------------------------------------
     def _refusal_note(self) -> str:
@@ -240,7 +258,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         if result.error is not None:
             for decision in result.decisions:
                 self._emit(decision, state)
-            self._flush_history(state)
+            self._publish(state)
             raise LRGuardError(f"{result.error}\n  {self._refusal_note()}", result.error.findings)
         return result.decisions
 
@@ -250,13 +268,13 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         raised at once, with the decisions taken before it."""
         extra = dict(extra or {})
         extra["pretrained"] = getattr(self, "_pretrained", None)
-        extra.update(early_stopping_settings(getattr(state, "stateful_callbacks", None)))
+        extra.update(early_stopping_settings(self._trainer_callbacks(state)))
         plan = build_plan(args, total, optimizer=self._user_optimizer, extra=extra)
         result = decide(plan, self.policy, FRAMEWORK)
         if result.error is not None:
             for decision in [*earlier, *result.decisions]:
                 self._emit(decision, state)
-            self._flush_history(state)
+            self._publish(state)
             raise result.error
         for field, value in hf_changes(plan, result.plan).items():
             setattr(args, field, value)
@@ -293,15 +311,97 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             self._log = DecisionLog(FRAMEWORK, logger, path)
         return self._log
 
-    def _flush_history(self, state) -> None:
-        for record in self._unlogged:
-            state.log_history.append({"lrguard": record, "step": state.global_step})
+    def _note_unknown_length(self, args, state) -> None:
+        """Say once (INFO) what cannot be checked without the number of steps per epoch."""
+        strategy = str(getattr(args.eval_strategy, "value", args.eval_strategy))
+        if strategy == "no" or not state.is_world_process_zero:
+            return  # nothing of the checks counts in epochs without evaluation
+        logger.info(
+            "lrguard: the training dataloader has no length (an IterableDataset or streaming "
+            "data), so the steps per epoch are unknown: early-stopping patience is compared "
+            "with the run's %s steps instead of an epoch, and evaluations of a metric-driven "
+            "scheduler given to Trainer are not counted per epoch. The run is not changed.",
+            state.max_steps,
+        )
+
+    def _trainer_callbacks(self, state) -> Any:
+        """The running trainer's callbacks (``stateful_callbacks`` only when they cannot be
+        reached and no step has run: after a resume that mapping is the checkpoint's)."""
+        callbacks = running_callbacks(self)
+        if callbacks is not None:
+            return callbacks
+        if state.global_step == 0:
+            return getattr(state, "stateful_callbacks", None)
+        return None
+
+    def _instance_index(self) -> int:
+        """Which of the trainer's callbacks of this class this one is (their saved states
+        are a list in ``stateful_callbacks`` when there are several)."""
+        mine = [c for c in running_callbacks(self) or () if type(c) is type(self)]
+        return next((i for i, c in enumerate(mine) if c is self), 0)
+
+    def _publish(self, state) -> None:
+        """Keep the records in ``state.stateful_callbacks`` (``trainer_state.json``) and hand
+        the new ones to the trackers; ``state.log_history`` is never touched."""
+        saved = getattr(state, "stateful_callbacks", None)
+        if isinstance(saved, dict):
+            name, mine = type(self).__name__, self.state()
+            current = saved.get(name)
+            if isinstance(current, list):
+                index = self._instance_index()
+                if index < len(current):
+                    current[index] = mine
+                else:
+                    current.append(mine)
+            else:
+                saved[name] = mine
         self._trackers.send(self._unlogged, state)
         self._unlogged.clear()
 
     def _restore(self, state) -> None:
         saved = (getattr(state, "stateful_callbacks", None) or {}).get(type(self).__name__)
         if isinstance(saved, list):
-            saved = saved[0] if saved else None
+            index = self._instance_index()
+            saved = saved[index] if index < len(saved) else None
         if isinstance(saved, dict):
             self.resume_state = (saved.get("attributes") or {}).get("resume_state")
+
+
+def saved_decisions(source: Any) -> list[dict[str, Any]]:
+    """The guard's decision records kept in a ``trainer_state.json``.
+
+    Args:
+        source: a path to ``trainer_state.json`` (or to the folder holding it), a
+            ``TrainerState``, or the parsed JSON as a dict.
+
+    Returns:
+        The records of every ``LRGuardCallback`` of the run, in order (``[]`` without one).
+
+    Example:
+        >>> saved_decisions({"stateful_callbacks": {"LRGuardCallback": {"attributes": {
+        ...     "resume_state": {"decisions": [{"rule": "LRG002"}]}}}}})
+        [{'rule': 'LRG002'}]
+    """
+    import json
+
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.is_dir():
+            path = path / "trainer_state.json"
+        source = json.loads(path.read_text(encoding="utf-8"))
+    saved = source.get("stateful_callbacks") if isinstance(source, dict) else None
+    if saved is None:
+        saved = getattr(source, "stateful_callbacks", None)
+    records: list[dict[str, Any]] = []
+    for name, entry in (saved or {}).items():
+        if not name.endswith("GuardCallback"):  # LRGuardCallback and its subclasses
+            continue
+        seen: set[str] = set()  # transformers appends a copy per checkpoint to such a list
+        for one in entry if isinstance(entry, list) else [entry]:
+            resume = ((one or {}).get("attributes") or {}).get("resume_state") or {}
+            for record in resume.get("decisions") or []:
+                key = json.dumps(record, sort_keys=True, default=str)
+                if key not in seen:
+                    seen.add(key)
+                    records.append(record)
+    return records

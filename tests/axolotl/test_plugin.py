@@ -15,6 +15,7 @@ import yaml
 
 pytest.importorskip("axolotl")
 
+from hf_lrguard import saved_decisions  # noqa: E402
 from lrguard import read_jsonl  # noqa: E402
 from tests.axolotl.tiny import build_dataset, config  # noqa: E402
 from tests.tiny_text import save_tiny_llama  # noqa: E402
@@ -74,7 +75,7 @@ def rates(out: Path) -> list[float]:
 
 
 def saved_records(out: Path) -> list[dict[str, Any]]:
-    return [e["lrguard"] for e in state(out)["log_history"] if "lrguard" in e]
+    return saved_decisions(state(out))
 
 
 def test_stock_rises_to_ten_times_the_peak_guarded_stays_below_it(tiny, tmp_path):
@@ -133,7 +134,8 @@ def test_cosine_min_lr_ratio_above_one_adjusted_or_refused_before_the_model_load
     refused = train(write(tiny, out, **RATIO_ABOVE, **PLUGIN, lrguard={"on_violation": "error"}))
     assert refused.returncode != 0
     assert (
-        "LRG002 cosine_min_lr_ratio=10 is above learning_rate=1e-05: cosine_with_min_lr "
+        "LRG002 cosine_min_lr_ratio=10 is above 1 (a fraction of learning_rate=1e-05): "
+        "cosine_with_min_lr "
         "'decays' upwards and ends the run at 0.0001, 10x the peak. "
         "Fix: Set cosine_min_lr_ratio: 0.1 (a fraction < 1 of the peak)."
     ) in refused.stderr + refused.stdout
@@ -145,4 +147,7 @@ def test_lrguard_check_exits_1_on_the_same_config(tiny, tmp_path):
     path = write(tiny, tmp_path / "ratio", **RATIO_ABOVE, **PLUGIN)
     done = run([str(BIN / "lrguard"), "check", str(path)], tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "LRG002 [error] cosine_min_lr_ratio=10 is above learning_rate=1e-05" in done.stdout
+    assert (
+        "LRG002 [error] cosine_min_lr_ratio=10 is above 1 (a fraction of learning_rate=1e-05)"
+        in done.stdout
+    )

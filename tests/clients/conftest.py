@@ -37,10 +37,9 @@ def logged_lrs(trainer: Any) -> list[float]:
 
 def saved_state_records(output_dir: Path) -> list[dict[str, Any]]:
     """The lrguard entries of ``trainer_state.json`` (written by ``trainer.save_state()``)."""
-    import json
+    from hf_lrguard import saved_decisions
 
-    state = json.loads((output_dir / "trainer_state.json").read_text())
-    return [e["lrguard"] for e in state["log_history"] if "lrguard" in e]
+    return saved_decisions(output_dir / "trainer_state.json")
 
 
 def common_args(output_dir: Path, **overrides: Any) -> dict[str, Any]:

@@ -64,7 +64,12 @@ def logged_lrs(trainer: Trainer) -> list[float]:
 
 
 def guard_records(trainer: Trainer) -> list[dict[str, Any]]:
-    return [e["lrguard"] for e in trainer.state.log_history if "lrguard" in e]
+    """The decisions kept in the trainer's state (``stateful_callbacks``, as saved in
+    ``trainer_state.json``); ``log_history`` holds none."""
+    from hf_lrguard import saved_decisions
+
+    assert not [e for e in trainer.state.log_history if "lrguard" in e]
+    return saved_decisions(trainer.state)
 
 
 @pytest.fixture(autouse=True)

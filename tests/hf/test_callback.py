@@ -1,4 +1,4 @@
-"""Callback mechanics: policy, logging once, JSONL, log_history, resume, check_training_args."""
+"""Callback mechanics: policy, logging once, JSONL, trainer state, resume, check_training_args."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_policy_as_object_or_keywords():
         LRGuardCallback(on_violation="loud")
 
 
-def test_decisions_logged_once_to_jsonl_and_log_history(tmp_path, caplog):
+def test_decisions_logged_once_to_jsonl_and_trainer_state(tmp_path, caplog):
     trainer = make_trainer(make_args(tmp_path, **MIN_ABOVE), callbacks=[LRGuardCallback()])
     trainer.train()
     records = read_jsonl(tmp_path / "out" / "lrguard.jsonl")

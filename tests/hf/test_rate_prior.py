@@ -338,21 +338,12 @@ def test_the_warning_says_what_and_never_changes_the_rate(pretrained, tmp_path):
     assert trainer.optimizer.param_groups[0]["initial_lr"] == 0.1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hf_lrguard judges the rate of a user's optimizer by TrainingArguments.optim",
-)
 def test_a_users_optimizer_is_judged_by_its_own_family(outcomes):
     (outcome,) = [o for o in outcomes if o.scenario.optimizers is not None]
     assert not outcome.rate_is_wrong
     assert outcome.severities == ()  # SGD at 1.0 is inside SGD's band for training from scratch
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hf_lrguard judges any model loaded from a path as pretrained, including a "
-    "checkpoint of an architecture without model_type (a user's own model)",
-)
 def test_a_reloaded_model_of_the_users_own_architecture_is_not_warned_about(pretrained, tmp_path):
     outcome = run(LINE_RELOADED, pretrained, tmp_path)
     assert not outcome.rate_is_wrong  # it trains well at 0.1

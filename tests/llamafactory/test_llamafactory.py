@@ -15,6 +15,7 @@ import yaml
 
 pytest.importorskip("llamafactory")
 
+from hf_lrguard import saved_decisions  # noqa: E402
 from lrguard import read_jsonl  # noqa: E402
 from tests.llamafactory.tiny import build_dataset  # noqa: E402
 from tests.tiny_text import save_tiny_llama  # noqa: E402
@@ -101,8 +102,7 @@ def rates(out: Path) -> list[float]:
 
 
 def saved_records(out: Path) -> list[dict[str, Any]]:
-    state = json.loads((out / "trainer_state.json").read_text())
-    return [e["lrguard"] for e in state["log_history"] if "lrguard" in e]
+    return saved_decisions(out / "trainer_state.json")
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
