@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrguard import Finding, check_plan
-from lrguard.adapters.flair_kwargs import FLAIR_TRAIN_DEFAULTS, Entry, flair_plan
-
-CONSTANT_RATE_KEYS = ("learning_rate", "decoder_learning_rate", "max_epochs", "optimizer")
-"""What a call without plateau annealing is judged by (``train_custom`` defaults)."""
+from lrguard.adapters.flair_kwargs import Entry, flair_plan
 
 
 def check_args(
@@ -36,16 +33,7 @@ def check_args(
     import flair  # the version goes into the plan; importing flair is this module's cost
 
     kwargs = {k: v for k, v in train_kwargs.items() if k not in ("base_path", "plugins")}
-    anneals = entry == "fine_tune" or (
-        entry == "train" and kwargs.get("attach_default_scheduler", True)
-    )
-    if anneals:
-        plan = flair_plan(kwargs, entry, has_dev=has_dev, framework_version=flair.__version__)
-    else:  # judged as a schedule-free call, with train_custom's own defaults
-        values = {key: FLAIR_TRAIN_DEFAULTS[key] for key in CONSTANT_RATE_KEYS}
-        values.update({k: v for k, v in kwargs.items() if k in CONSTANT_RATE_KEYS})
-        plan = flair_plan(values, "fine_tune", has_dev=has_dev, framework_version=flair.__version__)
-        plan.entry = "train_custom"
+    plan = flair_plan(kwargs, entry, has_dev=has_dev, framework_version=flair.__version__)
     return check_plan(plan)
 
 

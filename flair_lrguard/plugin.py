@@ -190,21 +190,15 @@ class LRGuardPlugin(TrainerPlugin):
                 neutralize(stock)
         self.call = call
         kwargs = {**call.kwargs, **call.adopted, **self.settings.given()}
-        # Flair's AnnealingPlugin picks its mode from train_with_dev alone: without a dev split
-        # it anneals on the training loss in 'max' mode. Taking over from it, the guard anneals
-        # in the same mode, so the rates are stock Flair's; annealing of its own (train_custom)
-        # minimizes the training loss when there is no dev split.
-        has_dev = call.entry == "train" or bool(trainer.corpus.dev)
-        self.plan = flair_plan(
+        self.plan = flair_plan(  # taking over Flair's annealing, the plan keeps Flair's mode
             kwargs,
-            call.entry if call.guard_anneals or call.entry == "fine_tune" else "fine_tune",
-            has_dev=has_dev,
+            call.entry,
+            has_dev=bool(trainer.corpus.dev),
             framework_version=flair.__version__,
-            guard_annealing=kwargs,
+            guard_annealing=kwargs if call.guard_anneals else None,
             guarded=True,
             pretrained=fine_tunes_pretrained(trainer.model),
         )
-        self.plan.entry = call.entry
         self.preflight = decide(self.plan, self.policy, "flair", cannot_fix=UNFIXABLE_IN_FLAIR)
         if self.preflight.error is not None:
             base_path = call.kwargs.get("base_path")

@@ -35,10 +35,15 @@ print(f"lrguard {lrguard.__version__} from {where} on Python {sys.version.split(
 """
 
 
-def run(*cmd: object, cwd: Path | None = None) -> None:
+# The property tests generate their full count in `make test-main`; here, per interpreter, a
+# sample of it (the same generators and properties).
+PROPERTY_EXAMPLES = "200"
+
+
+def run(*cmd: object, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
     """Run a command, echoing it; raise on failure."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True)
+    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, env=env)
 
 
 def find_python(name: str) -> str | None:
@@ -93,7 +98,9 @@ def check_python(name: str, python: str, wheel: Path, work: Path) -> None:
     pip = (bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check")
     run(*pip, wheel, *TEST_RUNNER)
     run(bin_dir / "python", "-c", CHECK_INSTALLED, cwd=work)
-    run(bin_dir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=work / "repo")
+    env = dict(os.environ, LRGUARD_PROPERTY_EXAMPLES=PROPERTY_EXAMPLES)
+    pytest = (bin_dir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    run(*pytest, cwd=work / "repo", env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

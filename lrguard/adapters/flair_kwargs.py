@@ -104,12 +104,13 @@ def flair_plan(
     Args:
         kwargs: the keyword arguments of the call (defaults filled in for missing ones).
         entry: which ``ModelTrainer`` method is called.
-        has_dev: whether the corpus has a dev split (without one, Flair selects on the
-            training loss, so annealing must minimize).
+        has_dev: whether the corpus has a dev split (without one, the guard's own annealing
+            minimizes the training loss; Flair's keeps its 'max' mode).
         framework_version: Flair's version, for the record.
         guard_annealing: annealing settings the guard runs with when Flair attaches no
             annealing of its own (``train_custom``, ``attach_default_scheduler=False``);
-            keys ``min_learning_rate`` and those of ``ANNEALING_KEYS``.
+            keys ``min_learning_rate`` and those of ``ANNEALING_KEYS`` (Flair's defaults for
+            the rest). None: nothing anneals there, the rate stays constant, as in stock Flair.
         guarded: the call runs with ``LRGuardPlugin`` (its stop rule, not Flair's).
         pretrained: the model fine-tunes pretrained (transformer) embeddings; None: unknown.
 
@@ -118,24 +119,31 @@ def flair_plan(
         >>> plan.param_groups[0].min_lr, plan.annealing.patience, plan.stops_at_min_lr
         (0.0001, 10, True)
     """
-    if entry == "fine_tune":
-        args = {**FLAIR_FINE_TUNE_DEFAULTS, **kwargs}
-        groups = param_groups(args["learning_rate"], args["decoder_learning_rate"], None)
+    defaults = FLAIR_FINE_TUNE_DEFAULTS if entry == "fine_tune" else FLAIR_TRAIN_DEFAULTS
+    args = {**defaults, **kwargs}
+    stock_annealing = entry == "train" and bool(args["attach_default_scheduler"])
+    if not stock_annealing and (entry == "fine_tune" or guard_annealing is None):
+        # A linear schedule (fine_tune), or a constant rate: nothing anneals on plateau and
+        # nothing stops at a floor, so min_learning_rate and the annealing settings are unused.
         return TrainingPlan(
             framework="flair",
             framework_version=framework_version,
-            param_groups=groups,
+            param_groups=param_groups(args["learning_rate"], args["decoder_learning_rate"], None),
+            guarded=guarded,
             max_epochs=_int_or_none(args.get("max_epochs")),
             entry=entry,
             optimizer=_name(args["optimizer"]),
             pretrained=pretrained,
         )
-    args = {**FLAIR_TRAIN_DEFAULTS, **kwargs}
-    stock_annealing = entry == "train" and bool(args["attach_default_scheduler"])
-    if not stock_annealing:
+    if stock_annealing:
+        # Flair's AnnealingPlugin picks its mode from train_with_dev alone: without a dev split
+        # it anneals on the training loss in 'max' mode (flair/trainers/plugins/functional/
+        # anneal_on_plateau.py, 0.13.1 - 0.15.1); the plan describes what Flair does.
+        mode = "min" if args["train_with_dev"] else "max"
+    else:  # the guard's own annealing minimizes the training loss when there is no dev split
         guard = {**FLAIR_TRAIN_DEFAULTS, **(guard_annealing or {})}
         args.update({k: guard[k] for k in ("min_learning_rate", *ANNEALING_KEYS)})
-    mode = "min" if args["train_with_dev"] or not has_dev else "max"
+        mode = "min" if args["train_with_dev"] or not has_dev else "max"
     raw_annealing = {key: args[key] for key in ANNEALING_KEYS}
     annealing = None
     if not annealing_problems(raw_annealing):

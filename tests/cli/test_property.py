@@ -14,6 +14,7 @@ from lrguard.configs.loader import build_result
 from lrguard.configs.reading import Document, parse_yaml
 from lrguard.configs.steps import StepOptions
 from lrguard.report import render_github, render_json, render_text
+from tests.conftest import property_examples
 
 KEYS = [
     *sorted(TRAINING_KEYS),  # the keys that make a mapping a training config
@@ -89,7 +90,11 @@ step_options = st.builds(
 )
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=property_examples(1500),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(data=configs, steps=step_options, kind=st.one_of(st.none(), st.sampled_from(KINDS)))
 def test_random_configs_never_raise(data, steps, kind):
     doc = Document(
@@ -103,7 +108,7 @@ def test_random_configs_never_raise(data, steps, kind):
     render_text([report]), render_json([report]), render_github([report])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=property_examples(300), deadline=None)
 @given(data=configs)
 def test_random_configs_round_trip_through_yaml(data):
     text = yaml.safe_dump(data, allow_unicode=True)

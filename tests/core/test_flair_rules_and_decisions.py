@@ -55,6 +55,33 @@ def test_rule_codes_for_flair_kwargs(kwargs, expected):
     assert codes(flair_plan(kwargs)) == expected
 
 
+@pytest.mark.parametrize(
+    ("entry", "kwargs"),
+    [("train_custom", {}), ("train", {"attach_default_scheduler": False})],
+)
+def test_nothing_stops_at_a_floor_without_flairs_annealing(entry, kwargs):
+    """train_custom and attach_default_scheduler=False keep the rate constant in stock Flair:
+    a rate below min_learning_rate is no finding there, and no annealing is planned."""
+    plan = flair_plan({"learning_rate": 1e-5, "patience": -1, **kwargs}, entry)
+    assert plan.annealing is None and not plan.stops_at_min_lr
+    assert codes(plan) == []
+    guarded = flair_plan({"learning_rate": 1e-5, **kwargs}, entry, guard_annealing={"patience": 2})
+    assert guarded.annealing.patience == 2 and codes(guarded) == ["LRG001"]
+
+
+@pytest.mark.parametrize(
+    ("train_with_dev", "has_dev", "stock", "own"),
+    [(False, True, "max", "max"), (False, False, "max", "min"), (True, True, "min", "min")],
+)
+def test_annealing_mode_stock_from_train_with_dev_the_guards_own_from_the_dev_split(
+    train_with_dev, has_dev, stock, own
+):
+    kwargs = {"train_with_dev": train_with_dev}
+    assert flair_plan(kwargs, "train", has_dev=has_dev).annealing.mode == stock
+    own_plan = flair_plan(kwargs, "train_custom", has_dev=has_dev, guard_annealing={})
+    assert own_plan.annealing.mode == own
+
+
 def test_zero_anneals_is_a_warning_with_the_earliest_stop():
     finding = check_plan(flair_plan({"learning_rate": 0.1, "min_learning_rate": 0.08}))[0]
     assert finding.severity == "warning"
