@@ -96,17 +96,34 @@ def test_pre_commit_hook_runs_from_this_repository(tmp_path):
     if not pre_commit.exists():
         pytest.skip("pre-commit not installed")
     repo = tmp_path / "project"
-    repo.mkdir()
+    (repo / "chart" / "templates").mkdir(parents=True)
     (repo / "train.yaml").write_text(BAD)
-    for cmd in (("git", "init", "-q"), ("git", "add", "train.yaml")):
-        assert run(*cmd, cwd=repo).returncode == 0
-    env_home = tmp_path / "cache"
-    result = subprocess.run(
-        [str(pre_commit), "try-repo", str(ROOT), "lrguard-check", "--all-files"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env={"PRE_COMMIT_HOME": str(env_home), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    (repo / "data.json").write_text('[{"text": "a sentence", "label": 1}]\n')
+    (repo / "chart" / "templates" / "job.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers:\n"
+        "        - args: [--learning_rate, {{ .Values.learningRate | quote }}]\n"
     )
+    assert run("git", "init", "-q", cwd=repo).returncode == 0
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        assert run("git", "add", "-A", cwd=repo).returncode == 0
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(ROOT), "lrguard-check", "--all-files"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env={
+                "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+            },
+        )
+
+    result = try_repo()
     assert result.returncode == 1, result.stdout + result.stderr  # the hook failed the commit
     assert "LRG002 [error]" in result.stdout
+    assert "2 skipped (not training configs), 0 unusable" in result.stdout
+    (repo / "train.yaml").write_text(BAD.replace("1.0e-4", "1.0e-6"))
+    result = try_repo()  # the dataset and the Helm template beside it are skipped
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
