@@ -1,47 +1,6 @@
-"""A tiny offline Hugging Face task: a 1-layer BERT (hidden size 16) built from a config and
-synthetic token data with a learnable label. Nothing is downloaded."""
+"""The demo's Hugging Face task: shipped as ``hf_lrguard.examples`` (a 1-layer BERT built from
+a config and synthetic token data), imported from there."""
 
-from __future__ import annotations
+from hf_lrguard.examples import SEQ, VOCAB, TinyData, accuracy, tiny_model
 
-from typing import Any
-
-import torch
-from transformers import BertConfig, BertForSequenceClassification
-
-VOCAB = 100
-SEQ = 8
-
-
-class TinyData(torch.utils.data.Dataset):
-    """Random token ids with a learnable label (token 1 present -> label 1)."""
-
-    def __init__(self, n: int, seed: int = 0) -> None:
-        gen = torch.Generator().manual_seed(seed)
-        self.ids = torch.randint(2, VOCAB, (n, SEQ), generator=gen)
-        self.labels = torch.randint(0, 2, (n,), generator=gen)
-        self.ids[self.labels == 1, 0] = 1
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        return {"input_ids": self.ids[i], "labels": self.labels[i]}
-
-
-def tiny_model(seed: int = 0) -> BertForSequenceClassification:
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=VOCAB,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=SEQ,
-        num_labels=2,
-    )
-    return BertForSequenceClassification(config)
-
-
-def accuracy(pred) -> dict[str, float]:
-    logits, labels = pred
-    return {"accuracy": float((logits.argmax(-1) == labels).mean())}
+__all__ = ["SEQ", "VOCAB", "TinyData", "accuracy", "tiny_model"]

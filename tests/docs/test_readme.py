@@ -33,11 +33,20 @@ def test_generated_tables_are_current():
 
 
 @pytest.mark.parametrize("code", blocks("python"))
-def test_python_blocks_run(code, tmp_path, monkeypatch):
+def test_python_blocks_run(code, tmp_path):
+    """As a user who installed the package runs them: a fresh interpreter in an empty folder,
+    isolated from this checkout (``-I``: neither the working directory nor ``PYTHONPATH`` on
+    the path), so only installed modules import (no ``demo``, no ``tests``)."""
     pytest.importorskip("flair")
     pytest.importorskip("transformers")
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    script = tmp_path / "example.py"  # a file, as users keep code (hooks' source is read)
+    script.write_text(code, encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-I", script.name], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
 
 
 def _commands(body: str) -> list[str]:
