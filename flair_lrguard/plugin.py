@@ -21,13 +21,9 @@ from flair_lrguard.call import (
 )
 from flair_lrguard.schedulers import Driver, batches_per_epoch, drivers, world_size
 from lrguard import (
-    Action,
-    Decision,
-    DecisionLog,
     GuardPolicy,
     LRGuardError,
     Preflight,
-    Severity,
     decide,
 )
 from lrguard.adapters.flair_kwargs import flair_plan
@@ -35,6 +31,7 @@ from lrguard.annealing import PlateauOutcome, PlateauState, plateau_step
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.policy import resolve_policy
+from lrguard.run_log import RunLog, anneal_decision, floor_stop_decision
 from torch_lrguard.check import preflight as replay_preflight
 from torch_lrguard.check import scheduler_plan
 
@@ -144,7 +141,7 @@ class LRGuardPlugin(TrainerPlugin):
         self.call: TrainCall | None = None
         self.plan: TrainingPlan | None = None
         self.preflight: Preflight | None = None
-        self.decision_log: DecisionLog | None = None
+        self.run_log = RunLog("flair", log)  # replaced by the run's own at after_setup
         self.floors: tuple[float, ...] = ()
         self.state: PlateauState | None = None
         self.stop_reason: str | None = None
@@ -156,8 +153,9 @@ class LRGuardPlugin(TrainerPlugin):
 
     @property
     def decisions(self) -> list[dict[str, Any]]:
-        """The JSON-lines records of this run's decisions so far."""
-        return self.decision_log.records if self.decision_log else []
+        """The JSON-lines records of this run's decisions so far (on every process; only
+        the main one logs them and writes ``lrguard.jsonl``)."""
+        return self.run_log.records
 
     # -- attaching: the pre-flight check ------------------------------------------------------
 
@@ -204,7 +202,7 @@ class LRGuardPlugin(TrainerPlugin):
             base_path = call.kwargs.get("base_path")
             self._open_log(Path(base_path) if base_path is not None else None, trainer.model)
             for decision in self.preflight.decisions:
-                self._emit(decision)
+                self.run_log.emit(decision)
             raise self.preflight.error
 
     # -- hooks --------------------------------------------------------------------------------
@@ -246,7 +244,7 @@ class LRGuardPlugin(TrainerPlugin):
             self.state = PlateauState.start(lrs, adjusted.annealing)
         problem = self._what_differs(adjusted)
         for decision in self.preflight.decisions:
-            self._emit(decision.not_applied(problem))
+            self.run_log.emit(decision.not_applied(problem))
 
     def _what_differs(self, planned: TrainingPlan) -> str | None:
         """Read back every param group's rate from the optimizer Flair trains with; None when
@@ -328,7 +326,7 @@ class LRGuardPlugin(TrainerPlugin):
             )
         result = replay_preflight(plan, self.policy, "flair")
         for decision in result.decisions:
-            self._emit(decision)
+            self.run_log.emit(decision)
         if result.error is not None:
             raise LRGuardError(f"{result.error}\n  {SCHEDULER_REFUSAL_NOTE}", result.error.findings)
 
@@ -408,12 +406,15 @@ class LRGuardPlugin(TrainerPlugin):
                 f" - {outcome.bad_epochs} epochs without improvement (above 'patience')"
                 f"-> annealing learning_rate to {list(self.state.lrs)}"
             )
-            message = (
-                f"{patience + 1} evaluations without improvement (patience={patience}): "
-                f"learning rate {_lrs(before)} -> {_lrs(self.state.lrs)} "
-                f"(floor {_lrs(self.floors)})."
+            self.run_log.emit(
+                anneal_decision(
+                    epoch=epoch,
+                    patience=patience,
+                    before=before,
+                    after=self.state.lrs,
+                    floors=self.floors,
+                )
             )
-            self._event("LRG009", Action.ANNEALED, message, epoch, before, self.state.lrs)
         else:
             flair_log.info(f" - {outcome.bad_epochs} epochs without improvement")
         if self.state is not None:
@@ -425,38 +426,16 @@ class LRGuardPlugin(TrainerPlugin):
             )
 
     def _stop(self, epoch: int, patience: int) -> None:
+        """Record the stop (LRG010); Flair says it, once, when the next epoch raises
+        ``TrainingInterrupt`` with its line."""
         if self.state is None:
             return
         best = "best-model.pt keeps the best epoch" if self._has_best_model() else "no best model"
-        self.stop_reason = (
-            f"lrguard: stopping after epoch {epoch}: {patience + 1} evaluations without "
-            f"improvement (patience={patience}) with the learning rate at its floor "
-            f"{_lrs(self.state.lrs)} (min {_lrs(self.floors)}); {best}."
+        decision = floor_stop_decision(
+            epoch=epoch, patience=patience, lrs=self.state.lrs, floors=self.floors, best=best
         )
-        message = self.stop_reason.removeprefix("lrguard: ")
-        self._event("LRG010", Action.STOPPED, message, epoch, self.state.lrs, None)
-
-    def _event(
-        self,
-        rule: str,
-        action: Action,
-        message: str,
-        epoch: int,
-        before: tuple[float, ...],
-        after: tuple[float, ...] | None,
-    ) -> None:
-        """Emit a training-time decision (an anneal, the stop) with the rates around it."""
-        self._emit(
-            Decision(
-                rule=rule,
-                severity=Severity.INFO,
-                action=action,
-                message=message,
-                before={"lr": list(before)},
-                after=None if after is None else {"lr": list(after)},
-                epoch=epoch,
-            )
-        )
+        self.stop_reason = decision.render()
+        self.run_log.emit(decision, echo=False)
 
     def _has_best_model(self) -> bool:
         return self._base_path is not None and (self._base_path / "best-model.pt").exists()
@@ -469,24 +448,21 @@ class LRGuardPlugin(TrainerPlugin):
         self.model.load_state_dict(best.state_dict())
 
     def _open_log(self, base_path: Path | None, model: Any) -> None:
-        """Start this run's decision log: appended to ``base_path/lrguard.jsonl``, like
-        Flair's ``training.log``, so an earlier run's decisions are never lost."""
+        """Start this run's log: appended to ``base_path/lrguard.jsonl`` by the main process,
+        like Flair's ``training.log``, so an earlier run's decisions are never lost; every
+        process keeps the same records (also in the model card)."""
         self._base_path = base_path
         path = None
-        if self.policy.log_file and base_path is not None and _is_main_process():
+        if self.policy.log_file and base_path is not None:
             path = base_path / self.policy.log_file
-        self.decision_log = DecisionLog("flair", log, path)
+        self.run_log = RunLog("flair", log, path, main_process=_is_main_process())
         card = getattr(model, "model_card", None)
         if isinstance(card, dict):
             card["lrguard"] = {
                 "schema": STATE_SCHEMA,
                 "policy": self.policy.model_dump(mode="json"),
-                "decisions": self.decision_log.records,
+                "decisions": self.run_log.records,
             }
-
-    def _emit(self, decision: Decision) -> None:
-        if self.decision_log is not None and _is_main_process():
-            self.decision_log.emit(decision)
 
     # -- Flair plugin protocol ----------------------------------------------------------------
 

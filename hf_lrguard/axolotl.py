@@ -31,7 +31,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from types import SimpleNamespace
 from typing import Any
 
@@ -46,11 +46,11 @@ from lrguard.configs.loader import build_result
 from lrguard.configs.reading import Document, UnusableConfig, read_document
 from lrguard.configs.steps import StepOptions
 from lrguard.decide import decide
-from lrguard.decision_log import DecisionLog
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision
 from lrguard.numbers import fmt, parse_number
 from lrguard.policy import GuardPolicy
+from lrguard.run_log import RunLog
 from torch_lrguard.replay import replay
 
 try:  # the plugin's base class; hf_lrguard itself does not need axolotl
@@ -115,7 +115,7 @@ def read_policy(cfg: Mapping[str, Any]) -> GuardPolicy:
             f"Fix: write e.g. `{POLICY_KEY}: {{on_violation: error}}`."
         )
     try:
-        return GuardPolicy(**dict(options))
+        policy = GuardPolicy(**dict(options))
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in (POLICY_KEY, *first["loc"]))
@@ -129,6 +129,45 @@ def read_policy(cfg: Mapping[str, Any]) -> GuardPolicy:
         else:
             fix = f"set {where} to a valid value"
         raise LRGuardError(f"{where}={value!r}: {first['msg']}. Fix: {fix}.") from err
+    _check_log_file(policy.log_file)
+    return policy
+
+
+def _check_log_file(log_file: str | None) -> None:
+    """Refuse a ``log_file`` that is not a file inside ``output_dir`` (absolute, or leading
+    out of it with ``..``): the guard writes only into the run's folder.
+
+    Example:
+        >>> _check_log_file("decisions/lrguard.jsonl")
+        >>> try:
+        ...     _check_log_file("/tmp/x.jsonl")
+        ... except LRGuardError as err:
+        ...     print(str(err).split(": ")[0])
+        lrguard.log_file='/tmp/x.jsonl'
+    """
+    if not log_file:  # None or '': no file
+        return
+    where = f"{POLICY_KEY}.log_file={log_file!r}"
+    fix = (
+        f"Fix: set {POLICY_KEY}.log_file to a file name inside output_dir, e.g. "
+        f"`log_file: lrguard.jsonl` (or `log_file: null` for no file)."
+    )
+    posix, windows = PurePosixPath(log_file), PureWindowsPath(log_file)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive:
+        raise LRGuardError(
+            f"{where}: an absolute path; the decision log is written into the run's "
+            f"output_dir. {fix}"
+        )
+    depth = 0
+    for part in windows.parts:  # PureWindowsPath splits on '/' and '\\' alike
+        depth += -1 if part == ".." else (0 if part in ("", ".") else 1)
+        if depth < 0:
+            raise LRGuardError(
+                f"{where}: leads out of output_dir ('..'); the decision log is written into "
+                f"the run's output_dir. {fix}"
+            )
+    if depth == 0:
+        raise LRGuardError(f"{where}: names no file inside output_dir. {fix}")
 
 
 def _plain(value: Any) -> Any:
@@ -342,7 +381,7 @@ class AxolotlGuardCallback(LRGuardCallback):
         if not self._axolotl_schedule:
             return super().on_init_end(args, state, control, **kwargs)
         self._preflight_decisions = []
-        self._start_run(args.output_dir)
+        self._start_run(args.output_dir, main_process=state.is_world_process_zero)
         self._user_scheduler = True  # replayed and checked, never rebuilt
         self._user_optimizer = None
         return None
@@ -361,7 +400,7 @@ class AxolotlGuardCallback(LRGuardCallback):
                 problem = read_back(self.expected, args, optimizer, scheduler, state.max_steps)
         for decision in self.config_decisions:
             announced = decision.action != Action.ADJUSTED  # logged by the plugin already
-            self._emit(decision.not_applied(problem), state, echo=not announced)
+            self.run_log.emit(decision.not_applied(problem), echo=not announced)
         self._publish(state)
 
     def _refusal_note(self) -> str:
@@ -397,7 +436,7 @@ class LRGuardPlugin(BasePlugin):
             LRGuardError: the config is refused; nothing has been loaded or written.
         """
         self.policy = read_policy(cfg)
-        log = DecisionLog("hf", logger, None)
+        log = RunLog("hf", logger)  # lines only: the run's file is written by the callback
         try:
             self.decisions = check_config(cfg, self.policy)
         except LRGuardError as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,25 +28,29 @@ from hf_lrguard._user_scheduler import (
 )
 from lrguard.adapters.hf_args import hf_changes
 from lrguard.decide import decide
-from lrguard.decision_log import DecisionLog
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision
 from lrguard.floor_watch import FloorWatch, observe
 from lrguard.numbers import parse_number
 from lrguard.policy import GuardPolicy, resolve_policy
+from lrguard.run_log import UNKNOWN_LENGTH_NOTE, RunLog, instance_key, latest_state
 
 logger = logging.getLogger(__name__)
 
 FRAMEWORK = "hf"
-SCHEMA = 1
 
 
 def _changed_fields(decisions: list[Decision]) -> set[str]:
     return {f for d in decisions if d.action == Action.ADJUSTED for f in (d.after or {})}
 
 
-def _key(record: dict[str, Any]) -> tuple[str, str, str]:
-    return (record.get("rule", ""), record.get("location", ""), record.get("action", ""))
+def _resume_of(entry: Any) -> Any:
+    """The ``resume_state`` inside one ``stateful_callbacks`` entry (None when absent)."""
+    return (
+        ((entry or {}).get("attributes") or {}).get("resume_state")
+        if isinstance(entry, dict)
+        else None
+    )
 
 
 class LRGuardCallback(TrainerCallback, ExportableState):
@@ -77,7 +80,9 @@ class LRGuardCallback(TrainerCallback, ExportableState):
     ``trainer_state.json``; read it back with ``hf_lrguard.saved_decisions``), and passed to
     the run's trackers (``report_to``) through their ``on_log``. ``state.log_history`` is left
     exactly as transformers writes it. A run resumed from a checkpoint continues the log
-    without repeating it.
+    without repeating or losing a decision; several guards on one trainer each keep their
+    own resume state (keyed by their position among the trainer's guards of their class).
+    The bookkeeping is ``lrguard.run_log.RunLog``'s; the callback does the transformers part.
 
     A training dataloader without a length (an ``IterableDataset``, streaming data) trains
     exactly as without the guard; what needs the steps per epoch is then said once, at
@@ -106,21 +111,27 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._preflight_decisions: list[Decision] = []
         self._user_scheduler = False
         self._user_optimizer: Any = None
-        self._start_run(None)
+        self._pretrained: bool | None = None
+        self._start_run(None, main_process=True)
 
-    def _start_run(self, output_dir: str | None) -> None:
+    def _start_run(self, output_dir: str | None, *, main_process: bool) -> None:
         """Forget everything about the previous run (decisions, floor counters, log)."""
-        self.decisions: list[dict[str, Any]] = []
+        path = None
+        if self.policy.log_file and output_dir:
+            path = Path(output_dir) / self.policy.log_file
+        self.run_log = RunLog(FRAMEWORK, logger, path, main_process=main_process)
         self.floor = FloorWatch()
-        self._log: DecisionLog | None = None
-        self._unlogged: list[dict[str, Any]] = []
         self._trackers = TrackerRelay()
-        self._output_dir = output_dir
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        """The JSON-lines records of this run's decisions, on every process."""
+        return self.run_log.records
 
     @property
     def records(self) -> list[dict[str, Any]]:
         """The JSON-lines records of this run's decisions (same as ``decisions``)."""
-        return self.decisions
+        return self.run_log.records
 
     # -- resume state (ExportableState) -------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -132,21 +143,20 @@ class LRGuardCallback(TrainerCallback, ExportableState):
 
     @property
     def resume_state(self) -> dict[str, Any]:
-        """What a resumed run needs: the floor counters and the decisions taken so far."""
-        return {"schema": SCHEMA, "floor": self.floor.to_dict(), "decisions": list(self.decisions)}
+        """What a resumed run needs: the floor counters and the decisions taken so far,
+        keyed by this instance (``RunLog.resume_state``)."""
+        return self.run_log.resume_state(instance=self._instance(), floor=self.floor.to_dict())
 
     @resume_state.setter
     def resume_state(self, data: Any) -> None:
-        if not isinstance(data, dict):
-            return
-        self.floor = FloorWatch.from_dict(data.get("floor"))
-        self.decisions = list(data.get("decisions", []) or [])
+        counters = self.run_log.restore(data)
+        self.floor = FloorWatch.from_dict(counters.get("floor"))
 
     # -- events ---------------------------------------------------------------------------
     def on_init_end(self, args, state, control, **kwargs):
         """Before the schedule exists: check ``args`` and write the fixes into them."""
         self._preflight_decisions = []
-        self._start_run(args.output_dir)
+        self._start_run(args.output_dir, main_process=state.is_world_process_zero)
         self._user_scheduler = kwargs.get("lr_scheduler") is not None
         self._user_optimizer = kwargs.get("optimizer")
         self._pretrained = is_pretrained(kwargs.get("model"))
@@ -156,14 +166,13 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._preflight_decisions = self._preflight(args, state, total)
         for decision in self._preflight_decisions:  # before transformers may fail to build
             if decision.action != Action.ADJUSTED:  # the schedule; recorded at on_train_begin
-                if state.is_world_process_zero:
-                    self._decision_log().announce(decision)
-                self.decisions.append(replace(decision, framework=FRAMEWORK).to_record())
+                self.run_log.announce(decision)
+                self.run_log.keep(decision)
 
     def on_train_begin(self, args, state, control, **kwargs):
         """Before the first optimizer step: checks needing the step count, live fixes, and the
         read-back of what the run uses; then every pre-flight decision is logged."""
-        self._start_run(args.output_dir)
+        self._start_run(args.output_dir, main_process=state.is_world_process_zero)
         if state.global_step > 0:
             self._restore(state)
         announced = {id(d) for d in self._preflight_decisions if d.action != Action.ADJUSTED}
@@ -202,7 +211,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
                 decisions + late, args, optimizer, scheduler, state, [s * scale for s in starts]
             )
         for decision in decisions:
-            self._emit(decision, state, echo=id(decision) not in announced)
+            self.run_log.emit(decision, echo=id(decision) not in announced)
         self._publish(state)  # always: a run resumed from a checkpoint without the guard's
         # entry in stateful_callbacks would otherwise fail at its next checkpoint (KeyError)
 
@@ -237,7 +246,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             eps=float(getattr(scheduler, "eps", 1e-8)),
         )
         for decision in decisions:
-            self._emit(decision, state)
+            self.run_log.emit(decision)
         if self.floor.stopped:
             control.should_training_stop = True
         self._publish(state)
@@ -257,7 +266,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             return []
         if result.error is not None:
             for decision in result.decisions:
-                self._emit(decision, state)
+                self.run_log.emit(decision)
             self._publish(state)
             raise LRGuardError(f"{result.error}\n  {self._refusal_note()}", result.error.findings)
         return result.decisions
@@ -267,13 +276,13 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         logged: adjustments are logged once they are read back). A refusal is logged and
         raised at once, with the decisions taken before it."""
         extra = dict(extra or {})
-        extra["pretrained"] = getattr(self, "_pretrained", None)
+        extra["pretrained"] = self._pretrained
         extra.update(early_stopping_settings(self._trainer_callbacks(state)))
         plan = build_plan(args, total, optimizer=self._user_optimizer, extra=extra)
         result = decide(plan, self.policy, FRAMEWORK)
         if result.error is not None:
             for decision in [*earlier, *result.decisions]:
-                self._emit(decision, state)
+                self.run_log.emit(decision)
             self._publish(state)
             raise result.error
         for field, value in hf_changes(plan, result.plan).items():
@@ -294,35 +303,12 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         )
         return [d.not_applied(problem) for d in decisions]
 
-    def _emit(self, decision: Decision, state, echo: bool = True) -> None:
-        record = replace(decision, framework=FRAMEWORK).to_record()
-        if decision.step is None and _key(record) in {_key(r) for r in self.decisions}:
-            return  # logged already: at on_init_end and again at on_train_begin, or resumed
-        if state.is_world_process_zero:
-            self._decision_log().emit(decision, echo=echo)
-        self.decisions.append(record)
-        self._unlogged.append(record)
-
-    def _decision_log(self) -> DecisionLog:
-        if self._log is None:
-            path = None
-            if self.policy.log_file and self._output_dir:
-                path = Path(self._output_dir) / self.policy.log_file
-            self._log = DecisionLog(FRAMEWORK, logger, path)
-        return self._log
-
     def _note_unknown_length(self, args, state) -> None:
         """Say once (INFO) what cannot be checked without the number of steps per epoch."""
         strategy = str(getattr(args.eval_strategy, "value", args.eval_strategy))
-        if strategy == "no" or not state.is_world_process_zero:
+        if strategy == "no":
             return  # nothing of the checks counts in epochs without evaluation
-        logger.info(
-            "lrguard: the training dataloader has no length (an IterableDataset or streaming "
-            "data), so the steps per epoch are unknown: early-stopping patience is compared "
-            "with the run's %s steps instead of an epoch, and evaluations of a metric-driven "
-            "scheduler given to Trainer are not counted per epoch. The run is not changed.",
-            state.max_steps,
-        )
+        self.run_log.say_once("steps-per-epoch-unknown", UNKNOWN_LENGTH_NOTE, state.max_steps)
 
     def _trainer_callbacks(self, state) -> Any:
         """The running trainer's callbacks (``stateful_callbacks`` only when they cannot be
@@ -340,31 +326,41 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         mine = [c for c in running_callbacks(self) or () if type(c) is type(self)]
         return next((i for i, c in enumerate(mine) if c is self), 0)
 
+    def _instance(self) -> str:
+        """This guard's key in the resume state (``lrguard.run_log.instance_key``)."""
+        return instance_key(type(self).__name__, self._instance_index())
+
     def _publish(self, state) -> None:
         """Keep the records in ``state.stateful_callbacks`` (``trainer_state.json``) and hand
-        the new ones to the trackers; ``state.log_history`` is never touched."""
+        the new ones to the trackers; ``state.log_history`` is never touched.
+
+        With several guards of one class the entry is a list, to which transformers appends
+        every guard's state at each checkpoint: this guard's newest entry is replaced (its
+        position when none carries its key yet)."""
         saved = getattr(state, "stateful_callbacks", None)
         if isinstance(saved, dict):
             name, mine = type(self).__name__, self.state()
             current = saved.get(name)
             if isinstance(current, list):
-                index = self._instance_index()
+                key = mine["attributes"]["resume_state"]["instance"]
+                own = [
+                    i for i, e in enumerate(current) if (_resume_of(e) or {}).get("instance") == key
+                ]
+                index = own[-1] if own else self._instance_index()
                 if index < len(current):
                     current[index] = mine
                 else:
                     current.append(mine)
             else:
                 saved[name] = mine
-        self._trackers.send(self._unlogged, state)
-        self._unlogged.clear()
+        self._trackers.send(self.run_log.take_pending(), state)
 
     def _restore(self, state) -> None:
+        """Continue this guard's log from the checkpoint's ``stateful_callbacks``."""
         saved = (getattr(state, "stateful_callbacks", None) or {}).get(type(self).__name__)
-        if isinstance(saved, list):
-            index = self._instance_index()
-            saved = saved[index] if index < len(saved) else None
-        if isinstance(saved, dict):
-            self.resume_state = (saved.get("attributes") or {}).get("resume_state")
+        entries = saved if isinstance(saved, list) else [saved]
+        states = [_resume_of(e) for e in entries]
+        self.resume_state = latest_state(states, self._instance(), self._instance_index())
 
 
 def saved_decisions(source: Any) -> list[dict[str, Any]]:

@@ -29,6 +29,9 @@ class DecisionLog:
     file is no longer tried, and the log line and ``records`` still work: logging never fails
     a run.
 
+    A guarded run keeps its decisions in a ``lrguard.run_log.RunLog``, which writes through
+    this class on the main process only.
+
     Args:
         framework: written into every record ('flair', 'hf').
         logger: where log lines go (the integration's logger; no handlers are configured).

@@ -4,7 +4,7 @@ Hugging Face ``reduce_lr_on_plateau`` / ``greedy`` lower the rate on plateaus bu
 a run: at the floor they keep training until ``max_steps``. ``observe`` is the pure decision
 the integration takes after each evaluation: record when every rate has reached its floor
 (LRG022) and, with ``stop_at_floor``, stop once the metric has not improved for more than
-``patience`` evaluations there (LRG010).
+``patience`` evaluations there (LRG010). The texts of both are ``lrguard.run_log``'s.
 
 Example:
     >>> watch = FloorWatch()
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from lrguard.findings import Action, Decision, Severity
-from lrguard.numbers import fmt
+from lrguard.findings import Decision
+from lrguard.run_log import floor_reached_decision, step_stop_decision
 
 SCHEMA = 1
 
@@ -94,36 +94,25 @@ def observe(
     if not at_floor(lrs, floors, eps):
         return FloorWatch(), []
     decisions: list[Decision] = []
-    lr_text = ", ".join(fmt(lr) for lr in lrs)
-    floor_text = ", ".join(fmt(fl) for fl in floors)
     if watch.reached_step is None:
         watch = FloorWatch(reached_step=step)
         decisions.append(
-            Decision(
-                rule="LRG022",
-                severity=Severity.INFO,
-                action=Action.NOTED,
-                message=f"learning rate {lr_text} reached min_lr={floor_text} ({schedule}, "
-                f"patience={patience}); plateaus cannot lower it further.",
-                after={"lr": list(lrs)},
-                step=step,
-                location="lr_scheduler_kwargs.min_lr",
+            floor_reached_decision(
+                step=step, lrs=lrs, floors=floors, patience=patience, schedule=schedule
             )
         )
     watch = replace(watch, bad_evals=0 if improved else watch.bad_evals + 1)
     if stop_at_floor and watch.bad_evals > patience:
         watch = replace(watch, stopped=True)
         decisions.append(
-            Decision(
-                rule="LRG010",
-                severity=Severity.INFO,
-                action=Action.STOPPED,
-                message=f"{watch.bad_evals} evaluations without improvement (patience="
-                f"{patience}) at the floor min_lr={floor_text} since step {watch.reached_step}"
-                f" ({schedule}): stopping training at step {step}.",
-                before={"lr": list(lrs)},
+            step_stop_decision(
                 step=step,
-                location="lr_scheduler_kwargs.min_lr",
+                since=watch.reached_step,
+                bad_evals=watch.bad_evals,
+                patience=patience,
+                lrs=lrs,
+                floors=floors,
+                schedule=schedule,
             )
         )
     return watch, decisions

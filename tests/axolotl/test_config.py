@@ -102,6 +102,31 @@ def test_bad_policy_block_is_refused_with_the_fix(options, expected):
     assert expected in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("log_file", "why"),
+    [
+        ("../../x.jsonl", "leads out of output_dir"),
+        ("logs/../../x.jsonl", "leads out of output_dir"),
+        ("/tmp/lrguard.jsonl", "an absolute path"),
+        ("C:\\runs\\x.jsonl", "an absolute path"),
+        (".", "names no file inside output_dir"),
+    ],
+)
+def test_log_file_outside_output_dir_is_refused_with_the_fix(log_file, why):
+    cfg = DictDefault({**BASE, "cosine_min_lr_ratio": 10, "lrguard": {"log_file": log_file}})
+    with pytest.raises(LRGuardError) as err:
+        LRGuardPlugin().register(cfg)
+    message = str(err.value)
+    assert message.startswith(f"lrguard.log_file={log_file!r}: {why}")
+    assert "Fix: set lrguard.log_file to a file name inside output_dir" in message
+    assert cfg["cosine_min_lr_ratio"] == 10  # refused before anything was checked or fixed
+
+
+@pytest.mark.parametrize("log_file", ["decisions.jsonl", "logs/lrguard.jsonl", None])
+def test_log_file_inside_output_dir_is_accepted(log_file):
+    assert read_policy({"lrguard": {"log_file": log_file}}).log_file == log_file
+
+
 def test_error_without_a_safe_fix_is_refused_even_under_adjust():
     cfg = {**BASE, "cosine_min_lr_ratio": 0.1, "cosine_constant_lr_ratio": 80}
     with pytest.raises(LRGuardError) as err:

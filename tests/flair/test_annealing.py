@@ -77,7 +77,9 @@ def test_stop_exactly_when_patience_is_exhausted_at_the_floor(
     assert f"after epoch {stop}" in stopped[0]["message"]
     assert f"patience={patience}" in stopped[0]["message"]
     assert "0.025" in stopped[0]["message"]
-    assert "lrguard: stopping after epoch" in (tmp_path / "training.log").read_text()
+    assert f"lrguard LRG010 [stopped at epoch {stop}] stopping after epoch {stop}:" in (
+        (tmp_path / "training.log").read_text()
+    )
 
 
 def test_no_dev_split_anneals_in_flairs_own_mode(trainer_factory, tmp_path):

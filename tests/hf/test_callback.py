@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hf_lrguard import LRGuardCallback, check_training_args
+from hf_lrguard import LRGuardCallback, check_training_args, saved_decisions
 from lrguard import GuardPolicy, read_jsonl
 from tests.hf.conftest import guard_records, logged_lrs, make_args, make_trainer
 
@@ -67,7 +67,7 @@ def test_resume_keeps_state_and_fix(tmp_path):
     make_trainer(args, callbacks=[first]).train()
     state = json.loads((tmp_path / "out" / "checkpoint-20" / "trainer_state.json").read_text())
     saved = state["stateful_callbacks"]["LRGuardCallback"]
-    assert saved["attributes"]["resume_state"]["schema"] == 1
+    assert saved["attributes"]["resume_state"]["schema"] == 2
     assert [r["rule"] for r in saved["attributes"]["resume_state"]["decisions"]] == ["LRG002"]
 
     args = make_args(tmp_path, save_strategy="steps", save_steps=20, **MIN_ABOVE)
@@ -108,3 +108,32 @@ def test_user_scheduler_is_left_alone(tmp_path):
     )
     trainer.train()
     assert not guard.records
+
+
+def test_two_guards_on_one_trainer_resume_their_own_log(tmp_path):
+    """Each guard's resume state is keyed by its position among the trainer's guards, and
+    transformers' copies appended at each checkpoint do not shadow the newest one."""
+
+    def run(resume: str | None = None):
+        args = make_args(tmp_path, save_strategy="steps", save_steps=20, **MIN_ABOVE)
+        warns = LRGuardCallback(on_violation="warn")
+        quiet = LRGuardCallback(on_violation="warn", ignore=("LRG002",))
+        trainer = make_trainer(args, callbacks=[warns, quiet])
+        trainer.train(resume_from_checkpoint=resume)
+        return trainer, warns, quiet
+
+    first, warns, quiet = run()
+    assert [r["rule"] for r in warns.records] == ["LRG002"] and quiet.records == []
+    checkpoint = tmp_path / "out" / "checkpoint-20"
+    saved = json.loads((checkpoint / "trainer_state.json").read_text())
+    entries = saved["stateful_callbacks"]["LRGuardCallback"]
+    keys = {e["attributes"]["resume_state"]["instance"] for e in entries}
+    assert keys == {"LRGuardCallback#0", "LRGuardCallback#1"}
+
+    trainer, warns_again, quiet_again = run(str(checkpoint))
+    assert warns_again.records == warns.records  # restored: neither repeated nor lost
+    assert quiet_again.records == []  # not the other guard's decisions
+    assert saved_decisions(trainer.state) == warns.records
+    lines = read_jsonl(tmp_path / "out" / "lrguard.jsonl")  # both runs append to one file
+    assert [r["rule"] for r in lines] == ["LRG002"]
+    assert first.state.global_step == trainer.state.global_step == 40

@@ -117,6 +117,7 @@ def test_floor_guard_stops_when_patience_exhausted(tmp_path, caplog):
     assert noted["step"] <= stop["step"]
     assert "patience=0" in stop["message"] and "min_lr=1e-07" in stop["message"]
     assert "LRG010" in caplog.text
+    assert caplog.text.count("stopping training at step") == 1  # said once
 
 
 def test_floor_without_stop_at_floor_only_notes(tmp_path):
