@@ -6,6 +6,8 @@ they are marked ``slow``.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,3 +129,32 @@ def test_pre_commit_hook_runs_from_this_repository(tmp_path):
     result = try_repo()  # the dataset and the Helm template beside it are skipped
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_readme_pre_commit_block_runs_the_installed_lrguard(tmp_path):
+    """The README's pre-commit configuration, as written, on a project with a bad config."""
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    if not pre_commit.exists():
+        pytest.skip("pre-commit not installed")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"^```yaml\n(.*?)^```", readme, re.S | re.M) if "repos:" in b]
+    repo = tmp_path / "project"
+    repo.mkdir()
+    (repo / ".pre-commit-config.yaml").write_text(block)
+    (repo / "train.yaml").write_text(BAD)
+    (repo / "data.json").write_text("[1, 2, 3]\n")
+    for cmd in (("git", "init", "-q"), ("git", "add", "-A")):
+        assert run(*cmd, cwd=repo).returncode == 0
+    path = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    result = subprocess.run(
+        [str(pre_commit), "run", "--all-files"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"PRE_COMMIT_HOME": str(tmp_path / "cache"), "PATH": path, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "LRG002 [error]" in result.stdout
+    # data.json and .pre-commit-config.yaml itself are skipped; one summary for the run
+    assert result.stdout.count("lrguard: 1 config(s) checked, 2 skipped") == 1
