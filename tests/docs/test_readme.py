@@ -32,18 +32,51 @@ def test_generated_tables_are_current():
     assert fill(README) == README, "run: python tools/update_readme.py"
 
 
-@pytest.mark.parametrize("code", blocks("python"))
-def test_python_blocks_run(code, tmp_path):
-    """As a user who installed the package runs them: a fresh interpreter in an empty folder,
-    isolated from this checkout (``-I``: neither the working directory nor ``PYTHONPATH`` on
-    the path), so only installed modules import (no ``demo``, no ``tests``)."""
+@pytest.fixture(scope="module")
+def installed_python(tmp_path_factory) -> Path:
+    """An interpreter where lrguard is the built wheel, installed: a fresh virtual environment
+    with the wheel, seeing this environment's frameworks (torch, flair, transformers) through
+    a ``.pth`` line, but neither this checkout nor its editable install."""
     pytest.importorskip("flair")
     pytest.importorskip("transformers")
-    script = tmp_path / "example.py"  # a file, as users keep code (hooks' source is read)
-    script.write_text(code, encoding="utf-8")
+    work = tmp_path_factory.mktemp("installed")
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["-w", str(work / "dist"), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (work / "dist").glob("lrguard-*.whl")
+    venv = work / "venv"
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    assert made.returncode == 0
+    (site,) = venv.glob("lib/python*/site-packages")
+    frameworks = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
+    (site / "frameworks.pth").write_text(f"{frameworks}\n")  # a plain path: no editable hook
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+    done = subprocess.run([*pip, "install", "-q", "--no-deps", str(wheel)], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    return venv / "bin" / "python"
+
+
+@pytest.mark.parametrize("code", blocks("python"))
+def test_python_blocks_run(code, tmp_path, installed_python):
+    """As a user who installed the package runs them: the installed wheel, a fresh isolated
+    interpreter (``-I``) in an empty folder, the block saved as a script (hooks' source is
+    read), so only installed modules import (no ``demo``, no ``tests``, no source tree)."""
+    script = tmp_path / "example.py"
+    script.write_text(
+        "import lrguard\nassert 'site-packages' in lrguard.__file__, lrguard.__file__\n" + code,
+        encoding="utf-8",
+    )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-I", script.name], cwd=tmp_path, env=env, capture_output=True, text=True
+        [str(installed_python), "-I", script.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
