@@ -27,6 +27,24 @@ def _alias_bomb() -> str:
 
 
 LINEAR = "learning_rate: 1.0e-5\nlr_scheduler_type: linear\nmax_steps: {steps}\n"
+COSINE_MIN = "learning_rate: 1.0e-5\nlr_scheduler_type: cosine_with_min_lr\nmax_steps: 100\n"
+DEEP_KWARGS = (
+    COSINE_MIN + 'lr_scheduler_kwargs: \'{"min_lr": ' + "[" * 50_000 + "]" * 50_000 + "}'\n"
+)
+BIG_KWARGS = COSINE_MIN + "lr_scheduler_kwargs: '[" + "1," * 2_400_000 + "1]'\n"
+NON_STRING_KEYS = COSINE_MIN + "lr_scheduler_kwargs: {1: 2, null: 3, true: 4, min_lr: 1.0e-6}\n"
+DEEP_DEEPSPEED = (
+    '{"optimizer": {"params": {"lr": 1e-5}}, "scheduler": {"type": "WarmupLR"}, "x": '
+    + "[" * 50_000
+    + "]" * 50_000
+    + "}"
+)
+WITH_DEEPSPEED = LINEAR.format(steps=100) + "deepspeed: ds_config.json\n"
+SLOW_ANNEAL = (
+    "flair_train:\n  learning_rate: 1000.0\n  anneal_factor: 0.99999\n"
+    "  max_epochs: 100000000000000\n  min_learning_rate: 0.0\n  patience: 0\n"
+)
+INF_FLOOR = COSINE_MIN + "lr_scheduler_kwargs: {min_lr: .inf}\n"
 CASES: list[tuple[str, str, list[str]]] = [
     ("deep [ nesting", "learning_rate: 1.0e-5\nx: " + "[" * 50_000 + "]" * 50_000, ["check"]),
     ("deep - nesting", "learning_rate: 1.0e-5\nx:\n" + "- " * 50_000 + "1\n", ["check"]),
@@ -68,7 +86,26 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     ("400-digit learning_rate", "learning_rate: " + "9" * 400 + "\nmax_steps: 100\n", ["check"]),
     ("5 MB flow list", "learning_rate: [" + "1," * 2_499_980 + "1]\n", ["check"]),
+    ("deep JSON string in kwargs, check", DEEP_KWARGS, ["check"]),
+    ("deep JSON string in kwargs, simulate", DEEP_KWARGS, ["simulate"]),
+    ("5 MB JSON string in kwargs, check", BIG_KWARGS, ["check"]),
+    ("deep DeepSpeed file, check", WITH_DEEPSPEED, ["check"]),
+    ("deep DeepSpeed file, simulate", WITH_DEEPSPEED, ["simulate"]),
+    ("non-string kwargs keys, check", NON_STRING_KEYS, ["check"]),
+    ("recursive alias, check", "learning_rate: 1.0e-5\nx: &a {y: [*a, *a]}\n", ["check"]),
+    ("anneal_factor 0.99999 from 1000, 1e14 epochs, check", SLOW_ANNEAL, ["check"]),
+    ("anneal_factor 0.99999 from 1000, 1e14 epochs, simulate", SLOW_ANNEAL, ["simulate"]),
+    (
+        "greedy, no eval steps, simulate",
+        "learning_rate: 1.0e-5\nlr_scheduler_type: greedy\nmax_steps: 1000\n",
+        ["simulate"],
+    ),
+    ("min_lr .inf, simulate", INF_FLOOR, ["simulate"]),
 ]
+"""(name, config text, command); files the config names are in ``FILES``."""
+
+FILES = {"ds_config.json": DEEP_DEEPSPEED}
+"""Further files written next to every case's config (a DeepSpeed file it may name)."""
 
 
 def _run(argv: list[str], timeout: float) -> tuple[int | None, float, float]:
@@ -101,10 +138,11 @@ def main() -> int:
         for name, text, args in CASES:
             cfg = Path(tmp) / "config.yaml"
             cfg.write_text(text, encoding="utf-8")
+            for file_name, content in FILES.items():
+                (Path(tmp) / file_name).write_text(content, encoding="utf-8")
             argv = [a.replace("{png}", str(Path(tmp) / "lr.png")) for a in args]
             argv.insert(1, str(cfg))
-            if argv[0] == "check":
-                argv.append("--no-config")
+            argv.append("--no-config")
             code, wall, rss = _run(argv, 3 * TIME_BUDGET_S)
             good = code in (0, 1, 2) and wall <= TIME_BUDGET_S and rss <= MEMORY_BUDGET_MB
             ok = ok and good

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from pathlib import Path
@@ -12,7 +13,15 @@ import torch
 from flair.datasets import DataLoader
 from flair.training_utils import store_embeddings
 
-from lrguard.range_test import RangeTestResult, SweepRecorder, SweepSettings, consistent_floor
+from lrguard.range_test import (
+    RangeTestResult,
+    SweepRecorder,
+    SweepSettings,
+    check_policy,
+    consistent_floor,
+    remove_if_empty,
+    save_or_warn,
+)
 from lrguard.range_test.floor import round_rate
 from torch_lrguard.range_test import CyclingBatches, run_sweep
 from torch_lrguard.snapshot import TrainingSnapshot
@@ -38,6 +47,55 @@ def _chunks(batch: list[Any], size: int | None) -> list[list[Any]]:
     if size is None or len(batch) <= size:
         return [batch]
     return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+_TRAIN_ONLY = {
+    "max_epochs": "the range test trains num_steps mini-batches, not epochs",
+    "patience": "the sweep does not anneal: annealing settings belong to train()",
+    "anneal_factor": "the sweep does not anneal: annealing settings belong to train()",
+    "min_learning_rate": "the floor is suggested from the sweep (result.arguments)",
+    "initial_extra_patience": "the sweep does not anneal: annealing settings belong to train()",
+    "anneal_with_restarts": "the sweep does not anneal: annealing settings belong to train()",
+    "train_with_dev": "the sweep trains on the training split only",
+    "shuffle": "the sweep always shuffles the training split",
+    "epoch": "the range test trains num_steps mini-batches, not epochs",
+    "plugins": "the sweep runs no plugins",
+}
+"""``ModelTrainer.train`` keywords that mean nothing to the sweep, and why."""
+
+
+def _check_optimizer_kwargs(
+    trainer: Any, optimizer: type[torch.optim.Optimizer], kwargs: dict[str, Any]
+) -> None:
+    """Refuse keywords the optimizer does not take before anything is created or trained
+    (they are passed to ``optimizer(...)``); a ``train()`` keyword is named as such."""
+    try:
+        signature = inspect.signature(optimizer)
+    except (TypeError, ValueError):  # a builtin without a signature: the optimizer decides
+        return
+    params = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params}
+    train = getattr(trainer, "train", None)
+    try:
+        train_keywords = set(inspect.signature(train).parameters) if train else set()
+    except (TypeError, ValueError):
+        train_keywords = set()
+    for name in kwargs:
+        if name in accepted:
+            continue
+        if name in _TRAIN_ONLY or name in train_keywords:
+            why = _TRAIN_ONLY.get(name, "it is a ModelTrainer.train() setting")
+            raise TypeError(
+                f"{name}={kwargs[name]!r} is a train() keyword, not one of "
+                f"find_learning_rate's or {optimizer.__name__}'s: {why}. Fix: drop "
+                f"{name}= here and pass it to trainer.train(...)"
+            )
+        raise TypeError(
+            f"{name}={kwargs[name]!r} is not a keyword of find_learning_rate nor of "
+            f"{optimizer.__name__}: the extra keywords go to the optimizer. Fix: drop {name}="
+        )
 
 
 def find_learning_rate(
@@ -77,7 +135,8 @@ def find_learning_rate(
 
     Args:
         trainer: a ``flair.trainers.ModelTrainer``.
-        base_path: where the files go (created when missing).
+        base_path: where the files go (created when they are written; a folder that
+            cannot be written costs the files, not the result: one warning says so).
         optimizer: the optimizer class you will train with; ``optimizer_kwargs`` go to it.
         learning_rate / decoder_learning_rate: give both to sweep a decoder with its own rate:
             the two groups are swept in proportion, and both are suggested.
@@ -98,6 +157,9 @@ def find_learning_rate(
     Raises:
         ValueError: an invalid sweep setting, or ``decoder_learning_rate`` without
             ``learning_rate`` (the message names the field and the fix).
+        TypeError: a keyword the optimizer does not take (a ``train()`` keyword such as
+            ``max_epochs`` or ``patience`` is named as such), or a ``policy`` that is not a
+            ``GuardPolicy``; raised before anything trains or any folder is created.
     """
     settings = SweepSettings(
         start_lr=start_lr,
@@ -113,8 +175,12 @@ def find_learning_rate(
             "groups are swept in the ratio of the rates you plan to train with. Fix: pass "
             "learning_rate=<your planned rate> too"
         )
+    check_policy(policy)
+    _check_optimizer_kwargs(trainer, optimizer, optimizer_kwargs)
     base_path = Path(base_path)
-    base_path.mkdir(parents=True, exist_ok=True)
+    created = keep_copy_on_disk and not base_path.exists()
+    if keep_copy_on_disk:  # otherwise the folder is made when the files are written
+        base_path.mkdir(parents=True, exist_ok=True)
     model = trainer.model
     ratio = (decoder_learning_rate / learning_rate) if decoder_learning_rate else None
     sweep_optimizer = optimizer(
@@ -122,13 +188,16 @@ def find_learning_rate(
         **{**optimizer_kwargs, "lr": start_lr},
     )
     recorder = SweepRecorder(settings, method)
-    snapshot = TrainingSnapshot(model, directory=base_path if keep_copy_on_disk else None)
+    try:
+        snapshot = TrainingSnapshot(model, directory=base_path if keep_copy_on_disk else None)
+    except BaseException:
+        if created:
+            remove_if_empty(base_path)
+        raise
     scaler = torch.amp.GradScaler(enabled=use_amp and flair.device.type != "cpu")
 
     def batches() -> DataLoader:
         return DataLoader(trainer.corpus.train, batch_size=mini_batch_size, shuffle=True)
-
-    data = CyclingBatches(batches, recorder.note_cycled)
 
     def train_step() -> float:
         batch = next(data)
@@ -148,8 +217,10 @@ def find_learning_rate(
         scaler.update()
         return total_loss / total_count if total_count else math.nan
 
-    model.train()
+    failed = True
     try:
+        data = CyclingBatches(batches, recorder.note_cycled)
+        model.train()
         run_sweep(
             sweep_optimizer,
             train_step,
@@ -158,8 +229,11 @@ def find_learning_rate(
             progress=progress,
             reference_group=1 if ratio else 0,
         )
+        failed = False
     finally:
         snapshot.restore()
+        if failed and created:  # the snapshot's file is gone: leave no empty folder either
+            remove_if_empty(base_path)
     result = recorder.result(
         framework="flair",
         flair_version=flair.__version__,
@@ -174,7 +248,8 @@ def find_learning_rate(
             arguments["decoder_learning_rate"] = round_rate(result.suggested_lr * ratio)
         arguments["min_learning_rate"] = floor.setting
         result.with_floor(floor.value, floor.key, floor.setting, arguments)
-    result.save(
+    save_or_warn(
+        result,
         base_path,
         logger=log,
         framework="flair",

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 USAGE = """usage: lrguard-llamafactory train CONFIG.yaml [key=value ...]
@@ -92,11 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = read_config(argv[1], argv[2:])
     except (OSError, ValueError) as err:
         return _fail(str(err))
-    options = args.pop(POLICY_KEY, None) or {}
-    if not isinstance(options, dict):
-        return _fail(f"{POLICY_KEY}: must be a mapping of GuardPolicy options, got {options!r}")
+    options = args.pop(POLICY_KEY, None)
+    if options is None:  # no block (or `lrguard:` left empty): the default policy
+        options = {}
+    if not isinstance(options, Mapping):  # false, 0 and "" too: they are no way to turn it off
+        return _fail(
+            f"{POLICY_KEY}={options!r}: must be a mapping of GuardPolicy options. Fix: write "
+            f"e.g. `{POLICY_KEY}: {{on_violation: error}}`, or remove the key for the defaults "
+            "(to train without the guard, run llamafactory-cli itself)"
+        )
     try:
-        policy = GuardPolicy(**options)
+        policy = GuardPolicy(**dict(options))
     except ValidationError as err:
         return _fail(f"{POLICY_KEY}: {err}")
     refused = preflight(args, policy)

@@ -9,7 +9,15 @@ from typing import Any
 import torch
 import transformers
 
-from lrguard.range_test import RangeTestResult, SweepRecorder, SweepSettings, consistent_floor
+from lrguard.range_test import (
+    RangeTestResult,
+    SweepRecorder,
+    SweepSettings,
+    check_policy,
+    consistent_floor,
+    remove_if_empty,
+    save_or_warn,
+)
 from torch_lrguard.range_test import CyclingBatches, average_gradients, run_sweep
 from torch_lrguard.replay import unwrap_optimizer
 from torch_lrguard.snapshot import TrainingSnapshot
@@ -69,6 +77,7 @@ def find_learning_rate(
         ``learning_rate`` and, when ``lr_scheduler_type`` has a floor, the
         ``lr_scheduler_kwargs`` with it (``min_lr``, ``min_lr_rate``, ``lr_end`` …).
     """
+    check_policy(policy)
     settings = SweepSettings(
         start_lr=start_lr,
         end_lr=end_lr,
@@ -81,44 +90,54 @@ def find_learning_rate(
     args = trainer.args
     main = trainer.is_world_process_zero()
     output_dir = Path(args.output_dir)
+    created = keep_copy_on_disk and not output_dir.exists()
     if keep_copy_on_disk:
         output_dir.mkdir(parents=True, exist_ok=True)
     model = trainer.model
     had_optimizer = trainer.optimizer is not None
     accumulation = getattr(trainer, "current_gradient_accumulation_steps", _MISSING)
     scaler = getattr(trainer.accelerator, "scaler", None)
-    snapshot = TrainingSnapshot(
-        model,
-        optimizer=unwrap_optimizer(trainer.optimizer) if had_optimizer else None,
-        scheduler=trainer.lr_scheduler,
-        scaler=scaler,
-        objects={"state": (trainer, "state"), "control": (trainer, "control")},
-        directory=output_dir if keep_copy_on_disk else None,
-    )
-    optimizer = unwrap_optimizer(trainer.optimizer if had_optimizer else trainer.create_optimizer())
-    dataloader = trainer.get_train_dataloader()
-    data = CyclingBatches(lambda: dataloader, recorder.note_cycled)
-
-    def train_step() -> float:
-        batches, items = trainer.get_batch_samples(
-            data, args.gradient_accumulation_steps, args.device
-        )
-        trainer.current_gradient_accumulation_steps = len(batches)
-        total = 0.0
-        for inputs in batches:
-            with trainer.accelerator.autocast():
-                total += float(trainer.training_step(model, inputs, items).item())
-        average_gradients(model.parameters())
-        if args.max_grad_norm:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        return total
-
     try:
+        snapshot = TrainingSnapshot(
+            model,
+            optimizer=unwrap_optimizer(trainer.optimizer) if had_optimizer else None,
+            scheduler=trainer.lr_scheduler,
+            scaler=scaler,
+            objects={"state": (trainer, "state"), "control": (trainer, "control")},
+            directory=output_dir if keep_copy_on_disk else None,
+        )
+    except BaseException:
+        if created:
+            remove_if_empty(output_dir)
+        raise
+    failed = True
+    try:
+        optimizer = unwrap_optimizer(
+            trainer.optimizer if had_optimizer else trainer.create_optimizer()
+        )
+        dataloader = trainer.get_train_dataloader()
+        data = CyclingBatches(lambda: dataloader, recorder.note_cycled)
+
+        def train_step() -> float:
+            batches, items = trainer.get_batch_samples(
+                data, args.gradient_accumulation_steps, args.device
+            )
+            trainer.current_gradient_accumulation_steps = len(batches)
+            total = 0.0
+            for inputs in batches:
+                with trainer.accelerator.autocast():
+                    total += float(trainer.training_step(model, inputs, items).item())
+            average_gradients(model.parameters())
+            if args.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            return total
+
         for group in optimizer.param_groups:  # groups keep the ratio they were built with
             group["lr"] = float(group.get("initial_lr", group["lr"]))
         run_sweep(optimizer, train_step, settings, recorder, progress=progress and main)
+        failed = False
     finally:
         snapshot.restore()  # the optimizer's state dict brings its groups' rates back too
         if not had_optimizer:
@@ -127,6 +146,8 @@ def find_learning_rate(
             trainer.__dict__.pop("current_gradient_accumulation_steps", None)
         else:
             trainer.current_gradient_accumulation_steps = accumulation
+        if failed and created:  # the snapshot's file is gone: leave no empty folder either
+            remove_if_empty(output_dir)
     schedule = str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type))
     result = recorder.result(
         framework="hf",
@@ -150,7 +171,8 @@ def find_learning_rate(
             arguments["lr_scheduler_kwargs"] = {**kwargs, floor.key: floor.setting}
         result.with_floor(floor.value, floor.key, floor.setting, arguments)
     if main:
-        result.save(
+        save_or_warn(
+            result,
             output_dir,
             logger=logger,
             framework="hf",

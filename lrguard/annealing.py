@@ -206,6 +206,91 @@ class EpochRates(Sequence[tuple[float, ...]]):
         return f"EpochRates({list(zip(self._starts, self._rates, strict=True))!r}, {self._epochs})"
 
 
+EXACT_ANNEALS = 1_000
+"""Anneals simulated one evaluation at a time; beyond, stretches of anneals that only
+multiply the rates by the factor are jumped (``rate * factor**n``)."""
+
+STRETCH_RUNS = 256
+"""Runs of equal rates kept per jumped stretch (the rates in between are held)."""
+
+MAX_ITERATIONS = 100_000
+"""Budget of the worst-case loop (every jump or evaluation counts one)."""
+
+
+class EpochList(Sequence[int]):
+    """Epochs stored as whole numbers and arithmetic ranges, so that a run of millions of
+    anneals takes the memory of a few ranges.
+
+    Example:
+        >>> epochs = EpochList([1, 4, range(7, 16, 3)])
+        >>> len(epochs), list(epochs), epochs[-1]
+        (5, [1, 4, 7, 10, 13], 13)
+    """
+
+    def __init__(self, parts: Sequence[int | range]) -> None:
+        self._parts = [p if isinstance(p, range) else range(p, p + 1) for p in parts]
+        self._ends: list[int] = []
+        total = 0
+        for part in self._parts:
+            total += len(part)
+            self._ends.append(total)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        part = bisect.bisect_right(self._ends, index)
+        before = self._ends[part - 1] if part else 0
+        return self._parts[part][index - before]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._parts))
+
+    def __repr__(self) -> str:
+        return f"EpochList({self._parts!r})"
+
+
+def _stretch(
+    lrs: tuple[float, ...],
+    clamp: tuple[float, ...],
+    floors: tuple[float, ...],
+    factor: float,
+    stop_rule: str,
+) -> int:
+    """How many further anneals certainly lower every group that still moves by exactly
+    ``factor``: no group reaches its clamp, every reduction stays above ``EPS`` and (Flair's
+    stop rule) no rate goes below its floor. 0 when nothing can be jumped."""
+    if not 0 < factor < 1:
+        return 0
+    count: float = math.inf
+    for lr, low, floor in zip(lrs, clamp, floors, strict=True):
+        if annealed_lr(lr, low, factor) == lr:
+            continue  # this group no longer moves
+        bound = max(low, EPS / (1 - factor), floor if stop_rule == "flair" else 0.0)
+        bound *= 1 + 1e-6  # margin for rate * factor**n against n products
+        if not lr > bound:
+            return 0
+        count = min(count, math.floor(math.log(bound / lr) / math.log(factor)) - 2)
+    return int(count) if math.isfinite(count) and count > 1 else 0
+
+
 @dataclass(frozen=True)
 class PlateauTrajectory:
     """Worst-case annealing: the metric improves once (epoch 1) and never again.
@@ -218,7 +303,7 @@ class PlateauTrajectory:
     """
 
     lrs: Sequence[tuple[float, ...]]
-    anneal_epochs: tuple[int, ...]
+    anneal_epochs: Sequence[int]
     floor_epoch: int | None
     stop_epoch: int | None
 
@@ -256,8 +341,11 @@ def worst_case_trajectory(
     """Simulate plateau annealing when the metric never improves after epoch 1.
 
     Epochs that only count towards the patience are skipped in one go and the simulation
-    ends once the rates can no longer change, so the work grows with the number of anneals
-    (at most ``max_epochs``), whatever the factor.
+    ends once the rates can no longer change. After ``EXACT_ANNEALS`` anneals, stretches in
+    which every anneal only multiplies the rates by the factor are jumped in one go (the
+    rates computed as ``rate * factor**n``, ``STRETCH_RUNS`` of them kept per stretch), so a
+    factor close to 1 and millions of epochs take milliseconds; the loop has a budget of
+    ``MAX_ITERATIONS``.
 
     Args:
         lrs: initial rate per group.
@@ -276,11 +364,15 @@ def worst_case_trajectory(
     state = PlateauState.start(lrs, settings)
     clamp = floors if stop_rule == "guard" else tuple(0.0 for _ in floors)
     runs: list[tuple[int, tuple[float, ...]]] = []
-    anneals: list[int] = []
+    anneals: list[int | range] = []
+    exact = 0
+    period = settings.cooldown + settings.patience + 1  # epochs between anneals, once annealing
     floor_epoch: int | None = None
     stop_epoch: int | None = None
     epoch = 1
-    while epoch <= max_epochs:
+    for _ in range(MAX_ITERATIONS):
+        if epoch > max_epochs:
+            break
         if not runs or runs[-1][1] != state.lrs:
             runs.append((epoch, state.lrs))
             if floor_epoch is None and all_at_floor(state.lrs, floors, settings.factor):
@@ -294,6 +386,15 @@ def worst_case_trajectory(
         state, out = plateau_step(state, settings, clamp, metric)
         if out.reduced:
             anneals.append(epoch)
+            exact += 1
+            if exact > EXACT_ANNEALS:
+                jump = min(
+                    _stretch(state.lrs, clamp, floors, settings.factor, stop_rule),
+                    (max_epochs - epoch) // period,
+                )
+                if jump > 1:
+                    state, epoch = _jump(state, settings.factor, clamp, epoch, period, jump, runs)
+                    anneals.append(range(epoch - (jump - 1) * period, epoch + 1, period))
         if stop_rule == "flair" and any(lr < fl for lr, fl in zip(state.lrs, floors, strict=True)):
             stop_epoch = epoch
             break
@@ -304,14 +405,45 @@ def worst_case_trajectory(
             break  # the rates can no longer change and this rule never stops: run to the end
         epoch += 1
     epochs = stop_epoch if stop_epoch is not None else max_epochs
-    return PlateauTrajectory(EpochRates(runs, epochs), tuple(anneals), floor_epoch, stop_epoch)
+    return PlateauTrajectory(EpochRates(runs, epochs), EpochList(anneals), floor_epoch, stop_epoch)
+
+
+def _jump(
+    state: PlateauState,
+    factor: float,
+    clamp: tuple[float, ...],
+    epoch: int,
+    period: int,
+    count: int,
+    runs: list[tuple[int, tuple[float, ...]]],
+) -> tuple[PlateauState, int]:
+    """``count`` more anneals after the one at ``epoch``, one every ``period`` epochs, each
+    multiplying every group that still moves by ``factor``; appends runs of rates (at most
+    ``STRETCH_RUNS``) and returns the state and epoch of the last anneal."""
+    moving = [annealed_lr(lr, low, factor) != lr for lr, low in zip(state.lrs, clamp, strict=True)]
+
+    def rates(n: int) -> tuple[float, ...]:
+        return tuple(
+            lr * factor**n if move else lr for lr, move in zip(state.lrs, moving, strict=True)
+        )
+
+    step = max(count // STRETCH_RUNS, 1)
+    for n in [*range(1, count, step), count]:
+        if runs[-1][0] < epoch + n * period + 1:
+            runs.append((epoch + n * period + 1, rates(n)))
+    last = epoch + count * period
+    return replace(state, lrs=rates(count), last_epoch=state.last_epoch + count * period), last
 
 
 __all__ = [
     "EPS",
     "PlateauOutcome",
     "PlateauState",
+    "EXACT_ANNEALS",
+    "EpochList",
     "EpochRates",
+    "MAX_ITERATIONS",
+    "STRETCH_RUNS",
     "PlateauTrajectory",
     "all_at_floor",
     "annealed_lr",

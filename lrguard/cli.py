@@ -17,6 +17,7 @@ import json
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -126,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--every", type=_positive_int, help="print every N-th step (table/csv; default: ~40 rows)"
     )
+    simulate.add_argument(
+        "--config",
+        type=_path,
+        help="pyproject.toml to read [tool.lrguard] from (transformers-version, world-size)",
+    )
+    simulate.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     _add_length_options(simulate)
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -246,6 +253,12 @@ def plot_target_problem(plot: Path, inputs: Sequence[Path], force: bool = False)
     """
     if any(_same_file(plot, source) for source in inputs):
         return f"--plot {plot} is an input file: choose another name, e.g. lr.png"
+    folder = plot.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return f"--plot {plot}: the folder {folder} {what}: create it or name another file"
+    if not os.access(folder, os.W_OK):
+        return f"--plot {plot}: the folder {folder} is not writable: name another file"
     try:
         info = plot.stat()
     except FileNotFoundError:
@@ -273,25 +286,38 @@ def plot_target_problem(plot: Path, inputs: Sequence[Path], force: bool = False)
 
 def run_simulate(args: argparse.Namespace) -> int:
     """``lrguard simulate``: the schedule as a table, CSV, JSON and optionally a plot."""
+    from lrguard.schedules.table import major_version
     from lrguard.simulate import SimulationError, simulate_file
 
+    try:
+        settings = _settings(args)
+    except SettingsError as err:
+        _error(str(err))
+        return EXIT_UNUSABLE
     if args.plot is not None:
         problem = plot_target_problem(args.plot, [args.path], force=args.force)
         if problem is not None:
             _error(problem)
             return EXIT_UNUSABLE
+    version = settings.transformers_version or installed_transformers()
     try:
         return simulate_file(
             args.path,
-            kind=args.kind,
-            steps=_step_options(args),
+            kind=args.kind or settings.kind,
+            steps=_step_options(args, settings),
             fmt=args.format,
             plot=args.plot,
             every=args.every,
             out=sys.stdout,
+            transformers_major=major_version(version),
         )
     except SimulationError as err:
         _error(f"{args.path}: {err}")
+        return EXIT_UNUSABLE
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # --plot: the folder vanished or refused the file meanwhile
+        _error(f"--plot {args.plot}: cannot write it: {getattr(err, 'strerror', None) or err}")
         return EXIT_UNUSABLE
 
 
@@ -311,7 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, usage errors (exit 2)
         return int(exit_.code or 0)
     try:
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():  # numeric warnings (overflow, nan) are no user output
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -30,6 +30,7 @@ from lrguard.configs.loader import CHECKED, ConfigResult, load_config
 from lrguard.configs.steps import StepOptions
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
+from lrguard.rules._hf import read_kwargs
 from lrguard.schedules import deepspeed as ds
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings, worst_case
@@ -110,16 +111,22 @@ def _num(raw: Any, name: str, positive: bool = False) -> float:
 def _kwargs(raw: Any) -> dict[str, Any]:
     if raw is None or raw == "":
         return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise SimulationError(f"lr_scheduler_kwargs is not valid JSON: {err.msg}") from None
+    if isinstance(raw, Mapping | str):
+        kwargs, problem = read_kwargs(raw)
+        if kwargs is None:
+            raise SimulationError(f"lr_scheduler_kwargs {problem}; run lrguard check for details")
+        raw = kwargs
     if not isinstance(raw, Mapping):
         raise SimulationError(f"lr_scheduler_kwargs={fmt(raw)} is not a mapping")
     out: dict[str, Any] = {}
     for key, value in raw.items():
         parsed = parse_number(value)
+        number = parsed.value if not isinstance(value, bool) else None
+        if number is not None and not math.isfinite(number):
+            raise SimulationError(
+                f"lr_scheduler_kwargs.{key}={fmt(value)} is not a finite number: the "
+                "schedule has no rates to show; run lrguard check for details"
+            )
         out[str(key)] = (
             parsed.value if parsed.value is not None and not isinstance(value, bool) else value
         )
@@ -158,7 +165,9 @@ def _plateau(
     if count is None:  # show the way down to the floor and a patience beyond it
         count = 1
         rates = worst_case(lr, settings, count)
-        while count < 100_000 and (rates[-1] > settings.min_lr or count < 2):
+        while count < 100_000 and (
+            count < 2 or not (rates[-1] <= settings.min_lr or _settled(rates[-1], settings))
+        ):
             count = 2 * count
             rates = worst_case(lr, settings, count)
     rates = _settled_plateau(lr, settings, count)
@@ -174,6 +183,14 @@ def _plateau(
     )
 
 
+def _settled(last: float, settings: PlateauSettings) -> bool:
+    """True when no further reduction can change ``last`` (at the floor, or a reduction of
+    ``eps`` or less, which torch skips); greedy schedules may still rise: never settled."""
+    if settings.greedy:
+        return False
+    return last - max(last * settings.factor, settings.min_lr) <= settings.eps
+
+
 def _settled_plateau(lr: float, settings: PlateauSettings, count: int) -> list[float]:
     """The worst-case rates of ``count`` evaluations, cut where the rate has settled (every
     later evaluation has the last rate).
@@ -186,10 +203,7 @@ def _settled_plateau(lr: float, settings: PlateauSettings, count: int) -> list[f
     n = 1024
     while True:
         rates = worst_case(lr, settings, n)
-        last = rates[-1]
-        if not settings.greedy and last - max(last * settings.factor, settings.min_lr) <= (
-            settings.eps
-        ):
+        if _settled(rates[-1], settings):
             return rates
         if n >= MAX_EVALUATIONS:
             raise SimulationError(
@@ -315,13 +329,13 @@ def simulate_deepspeed(
         marks = [warm, warm + 1, total - 1]
         positions: Sequence[int] = range(total) if pick is None else pick(total, marks)
         rates = [rate_at(p) for p in positions]
-    except (KeyError, TypeError, ValueError) as err:
+        floor = None
+        if name == "WarmupDecayLR":
+            floor = float(params.get("warmup_min_lr", 0.0))
+        elif name == "WarmupCosineLR":
+            floor = lr * float(params.get("cos_min_ratio", spec.defaults["cos_min_ratio"]))
+    except (KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as err:
         raise SimulationError(f"cannot simulate {view.where()}: {err}") from None
-    floor = None
-    if name == "WarmupDecayLR":
-        floor = float(params.get("warmup_min_lr", 0.0))
-    elif name == "WarmupCosineLR":
-        floor = lr * float(params.get("cos_min_ratio", spec.defaults["cos_min_ratio"]))
     return Simulation(
         unit="step",
         index=[p + 1 for p in positions],
@@ -426,8 +440,17 @@ def simulate_result(
     if result.status != CHECKED or result.plan is None:
         raise SimulationError(f"{result.status}: {result.reason}")
     if result.kind == "flair":
-        return simulate_flair(result.plan, pick)
-    return simulate_hf(result, transformers_major, pick)
+        sim = simulate_flair(result.plan, pick)
+    else:
+        sim = simulate_hf(result, transformers_major, pick)
+    for name, rates in sim.series.items():
+        bad = next((i for i, r in enumerate(rates) if not math.isfinite(r)), None)
+        if bad is not None and not (result.kind == "flair" and math.isnan(rates[bad])):
+            raise SimulationError(
+                f"{name}={fmt(rates[bad])} at {sim.unit} {sim.index[bad]}: the settings give no "
+                "usable rate there; run lrguard check for details"
+            )
+    return sim
 
 
 def row_picker(fmt: str, every: int | None, limit: int = MAX_ROWS) -> Picker:

@@ -141,18 +141,35 @@ class TrainingSnapshot:
                 dir=directory, prefix="lrguard-snapshot-", suffix=".pt", delete=False
             ) as handle:
                 self._path = Path(handle.name)
-            torch.save(live, self._path)
-        else:
-            self._heavy = _clone(live)
-        self._requires_grad = {name: p.requires_grad for name, p in model.named_parameters()}
-        self._modes = {name: m.training for name, m in model.named_modules()}
-        self._scheduler = _clone(scheduler.state_dict()) if scheduler is not None else None
-        self._scaler = _clone(scaler.state_dict()) if scaler is not None else None
-        self._objects = {
-            name: (owner, attribute, copy.deepcopy(getattr(owner, attribute)))
-            for name, (owner, attribute) in (objects or {}).items()
-        }
-        self._rng = rng_states()
+        try:
+            if self._path is not None:
+                torch.save(live, self._path)
+            else:
+                self._heavy = _clone(live)
+            self._requires_grad = {name: p.requires_grad for name, p in model.named_parameters()}
+            self._modes = {name: m.training for name, m in model.named_modules()}
+            self._scheduler = _clone(scheduler.state_dict()) if scheduler is not None else None
+            self._scaler = _clone(scaler.state_dict()) if scaler is not None else None
+            self._objects = {
+                name: (owner, attribute, copy.deepcopy(getattr(owner, attribute)))
+                for name, (owner, attribute) in (objects or {}).items()
+            }
+            self._rng = rng_states()
+        except BaseException:  # a full disk or an uncopyable object: leave no file behind
+            self.discard()
+            raise
+
+    @property
+    def path(self) -> Path | None:
+        """The file holding the copy (``directory=``), None once restored or when in memory."""
+        return self._path
+
+    def discard(self) -> None:
+        """Drop the copy without restoring it (removes its file, if any)."""
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+            self._path = None
+        self._heavy = None
 
     def restore(self) -> None:
         """Put everything back as it was when the snapshot was taken."""

@@ -17,12 +17,11 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lrguard.configs.reading import UnusableConfig, read_text
+from lrguard.configs.reading import UnusableConfig, loads_json, read_text
 from lrguard.plan import DeepSpeedPlan
 
 INLINE = "<inline>"
@@ -77,9 +76,9 @@ def read_deepspeed(value: Any, config_path: Path) -> DeepSpeedPlan | None:
             return plan
         plan.path = str(path)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            plan.problem = f"not valid JSON (line {err.lineno}: {err.msg})"
+            data = loads_json(text)
+        except UnusableConfig as err:
+            plan.problem = str(err)
             return plan
         return _sections(data, plan)
     above = len(plan.looked_in) - 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,12 @@ def check_structure(text: str) -> None:
                 if event.anchor:
                     sizes[event.anchor] = (1, 0)
             elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _, _ in open_):
+                    raise UnusableConfig(
+                        f"alias *{event.anchor} inside the value &{event.anchor} it names "
+                        f"(line {event.start_mark.line + 1}): a value that contains itself "
+                        "is not a training setting"
+                    )
                 added, height = sizes.get(event.anchor, (1, 0))
             else:
                 continue
@@ -246,20 +253,84 @@ def check_structure(text: str) -> None:
         loader.dispose()
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _check_json_depth(text: str) -> None:
+    """Refuse JSON text nested deeper than ``MAX_DEPTH`` before ``json.loads`` recurses."""
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise UnusableConfig(f"nested more than {MAX_DEPTH} levels deep: not a training config")
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads`` with the limits of every config reader: at most ``MAX_BYTES``
+    characters, ``MAX_DEPTH`` levels and ``MAX_VALUES`` values, numbers Python can convert.
+
+    Used for JSON files, DeepSpeed files and JSON written inside a setting
+    (``lr_scheduler_kwargs: '{"min_lr": 1e-6}'``).
+
+    Raises:
+        UnusableConfig: invalid JSON (the reason names the line and column), too large, too
+            deep or too many values.
+
+    Example:
+        >>> loads_json('{"min_lr": 1e-6}')
+        {'min_lr': 1e-06}
+        >>> loads_json("[" * 500 + "]" * 500)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        lrguard.configs.reading.UnusableConfig: nested more than 100 levels deep: ...
+    """
+    try:
+        return check_json_limits(text, json.loads)
+    except json.JSONDecodeError as err:
+        raise UnusableConfig(
+            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+        ) from None
+    except RecursionError:  # a depth the scan above missed must still be no traceback
+        raise UnusableConfig(
+            f"nested more than {MAX_DEPTH} levels deep: not a training config"
+        ) from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise UnusableConfig(f"JSON cannot be read: {_one_line(err)}") from None
+
+
+def check_json_limits(text: str, parse: Callable[[str], Any]) -> Any:
+    """``parse(text)`` within the reader limits (size and depth checked before parsing, value
+    count after); the parser's own errors propagate.
+
+    Raises:
+        UnusableConfig: more than ``MAX_BYTES`` characters, ``MAX_DEPTH`` levels or
+            ``MAX_VALUES`` values.
+    """
+    if len(text) > MAX_BYTES:
+        raise UnusableConfig(
+            f"{len(text)} characters: too large for a config (limit {MAX_BYTES}), not read"
+        )
+    _check_json_depth(text)
+    data = parse(text)
+    _check_data(data)
+    return data
+
+
 def _check_data(data: Any) -> None:
     """``check_structure`` for data parsed without YAML (JSON): depth and value count."""
     stack: list[tuple[Any, int]] = [(data, 1)]
-    count = 0
+    count = 1  # values counted when their container is opened, before they are stacked
     while stack:
         value, depth = stack.pop()
-        count += 1
-        if count > MAX_VALUES:
-            raise UnusableConfig(f"more than {MAX_VALUES} values: not a training config")
         if isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise UnusableConfig(
                     f"nested more than {MAX_DEPTH} levels deep: not a training config"
                 )
+            count += len(value)
+            if count > MAX_VALUES:
+                raise UnusableConfig(f"more than {MAX_VALUES} values: not a training config")
             items = value.values() if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
 
@@ -336,19 +407,7 @@ def _parse_yaml(text: str) -> tuple[Any, tuple[dict[str, int], dict[str, tuple[i
 
 
 def _parse_json(text: str) -> tuple[Any, tuple[dict[str, int], dict[str, tuple[int, ...]]]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UnusableConfig(
-            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
-        ) from None
-    except RecursionError:
-        raise UnusableConfig(
-            f"nested more than {MAX_DEPTH} levels deep: not a training config"
-        ) from None
-    except ValueError as err:  # e.g. an integer of more digits than Python converts
-        raise UnusableConfig(f"JSON cannot be read: {_one_line(err)}") from None
-    _check_data(data)
+    data = loads_json(text)
     try:
         check_structure(text)
         node = yaml.compose(text, Loader=_Loader)

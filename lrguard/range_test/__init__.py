@@ -27,7 +27,12 @@ Example:
 
 from lrguard.range_test.floor import consistent_floor
 from lrguard.range_test.recorder import SweepRecorder
-from lrguard.range_test.result import RangeTestResult
+from lrguard.range_test.result import (
+    RangeTestResult,
+    check_policy,
+    remove_if_empty,
+    save_or_warn,
+)
 from lrguard.range_test.smoothing import debiased_ema
 from lrguard.range_test.suggest import METHODS, Suggestion, suggest
 from lrguard.range_test.sweep import SweepSettings
@@ -38,7 +43,10 @@ __all__ = [
     "Suggestion",
     "SweepRecorder",
     "SweepSettings",
+    "check_policy",
     "consistent_floor",
     "debiased_ema",
+    "remove_if_empty",
+    "save_or_warn",
     "suggest",
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -302,3 +304,62 @@ class RangeTestResult:
         finally:
             fig.clear()
         return Path(path)
+
+
+def check_policy(policy: Any) -> None:
+    """Refuse a ``policy=`` that is not a ``GuardPolicy`` before a range test trains anything
+    (its floor ratio and log file are used only after the sweep).
+
+    Raises:
+        TypeError: ``policy`` is neither None nor a ``GuardPolicy``; the message names the
+            keyword and the fix.
+    """
+    if policy is None:
+        return
+    from lrguard.policy import GuardPolicy
+
+    if not isinstance(policy, GuardPolicy):
+        raise TypeError(
+            f"policy={policy!r} is a {type(policy).__name__}, not a GuardPolicy: the range "
+            "test sets the suggested floor with its ratio. Fix: pass "
+            "policy=GuardPolicy(...) or drop policy="
+        )
+
+
+def save_or_warn(
+    result: RangeTestResult,
+    folder: Path,
+    *,
+    logger: logging.Logger,
+    framework: str,
+    timestamps: list[str] | None = None,
+    policy: GuardPolicy | None = None,
+) -> dict[str, Path]:
+    """``result.save(...)``, but a folder or file that cannot be written costs the files, not
+    the finished sweep: one ``RuntimeWarning`` names the folder and the reason, a note is
+    added to ``result.notes``, and the paths written so far (none) are returned."""
+    folder = Path(folder)
+    existed = folder.exists()
+    try:
+        return result.save(
+            folder, logger=logger, framework=framework, timestamps=timestamps, policy=policy
+        )
+    except OSError as err:
+        if not existed:
+            remove_if_empty(folder)
+        reason = getattr(err, "strerror", None) or str(err)
+        where = getattr(err, "filename", None) or folder
+        message = (
+            f"lrguard range test: the result could not be written to {folder} ({where}: "
+            f"{reason}); it is returned, not saved. Fix: pass a writable folder, or call "
+            "result.save(folder, ...) yourself"
+        )
+        result.notes.append(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return {}
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` when it exists and is empty (a folder a failed run created)."""
+    with contextlib.suppress(OSError):  # not empty, gone, or not ours to remove
+        folder.rmdir()

@@ -63,6 +63,16 @@ class SweepSettings:
                 f"end_lr={self.end_lr!r} is not above start_lr={self.start_lr!r}: the sweep "
                 "must rise. Fix: end_lr=10 (or swap them)"
             )
+        if (
+            rate_ok(self.start_lr)
+            and rate_ok(self.end_lr)
+            and self.end_lr > self.start_lr
+            and not math.isfinite(self.end_lr / self.start_lr)
+        ):
+            out.append(
+                f"end_lr={self.end_lr!r} / start_lr={self.start_lr!r} overflows: the swept "
+                "rates are not finite numbers. Fix: start_lr=1e-7, end_lr=10"
+            )
         if isinstance(self.num_steps, bool) or not isinstance(self.num_steps, int):
             out.append(f"num_steps={self.num_steps!r} is not a whole number. Fix: num_steps=100")
         elif self.num_steps < 20:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lrguard.adapters.hf_args import is_hf_plan
+from lrguard.configs.reading import UnusableConfig, check_json_limits
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
@@ -27,6 +29,9 @@ from lrguard.schedules.table import (
 
 KWARGS = "lr_scheduler_kwargs"
 
+NON_STRING_KEY = "has the key"
+"""How ``read_kwargs`` starts the reason for a key that is not a parameter name."""
+
 
 def read_kwargs(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     """``lr_scheduler_kwargs`` as a dict, or None and why it is unusable.
@@ -39,21 +44,42 @@ def read_kwargs(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     """
     if raw is None:
         return {}, None
-    if isinstance(raw, dict):
-        return dict(raw), None
     if isinstance(raw, str):
-        if not raw.strip():
-            return {}, None
+        kwargs, problem = _read_json_kwargs(raw)
+        return (dict(kwargs) if kwargs is not None else None), problem
+    if isinstance(raw, dict) or hasattr(raw, "items"):
         try:
-            loaded = json.loads(raw)
-        except json.JSONDecodeError as err:
-            return None, f"is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
-        if not isinstance(loaded, dict):
-            return None, f"is JSON for a {type(loaded).__name__}, not an object"
-        return loaded, None
-    if hasattr(raw, "items"):
-        return dict(raw.items()), None
+            return _string_keys(dict(raw.items()))
+        except (TypeError, ValueError, AttributeError):
+            pass
     return None, f"is a {type(raw).__name__}, not a mapping"
+
+
+@functools.lru_cache(maxsize=4)
+def _read_json_kwargs(raw: str) -> tuple[dict[str, Any] | None, str | None]:
+    """``read_kwargs`` of JSON text, parsed once however many rules ask (callers copy)."""
+    if not raw.strip():
+        return {}, None
+    try:
+        loaded = check_json_limits(raw, json.loads)
+    except json.JSONDecodeError as err:
+        return None, f"is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+    except (UnusableConfig, RecursionError, ValueError) as err:
+        return None, f"cannot be read as JSON ({' '.join(str(err).split())})"
+    if not isinstance(loaded, dict):
+        return None, f"is JSON for a {type(loaded).__name__}, not an object"
+    return _string_keys(loaded)
+
+
+def _string_keys(kwargs: dict[Any, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """``kwargs`` when every key is a string (Python's ``**kwargs`` needs names), else why."""
+    for key in kwargs:
+        if not isinstance(key, str):
+            return None, (
+                f"{NON_STRING_KEY} {key!r} ({type(key).__name__}), not a parameter name: "
+                "Python refuses it in **kwargs (TypeError)"
+            )
+    return kwargs, None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, read_kwargs, schedule_view
+from lrguard.rules._hf import NON_STRING_KEY, finding, label, read_kwargs, schedule_view
 
 
 def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
@@ -30,7 +30,9 @@ def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
         raw if isinstance(raw, str | int | float | bool) else str(raw),
         f"{name}={shown} {problem}: transformers "
         "cannot pass it to the schedule and fails in trainer.train().",
-        f'Write {name} as a mapping, e.g. {{"min_lr_rate": 0.1}} (JSON on the command line).',
+        f'Use parameter names of the schedule as the keys of {name} (e.g. {{"min_lr_rate": 0.1}}).'
+        if problem.startswith(NON_STRING_KEY)
+        else f'Write {name} as a mapping, e.g. {{"min_lr_rate": 0.1}} (JSON on the command line).',
     )
 
 

@@ -124,10 +124,51 @@ def removed_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
     )
 
 
+def unusable_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
+    """A ``warmup_ratio`` that is NaN, infinite or negative in a Hugging Face-style plan.
+
+    transformers 4.57 refuses a negative or infinite ratio in
+    ``TrainingArguments.__post_init__`` (``warmup_ratio must lie in range [0,1]``); NaN passes
+    that test (every comparison with NaN is false) and ``trainer.train()`` then raises
+    ``ValueError`` turning ``ceil(steps * nan)`` into a step count, after the model and data
+    are loaded. axolotl computes its warmup from the ratio the same way.
+
+    Example:
+        >>> from lrguard.adapters.hf_args import plan_from_hf_args
+        >>> plan = plan_from_hf_args({"learning_rate": 1e-4, "warmup_ratio": float("nan")}, 100)
+        >>> [f.field for f in unusable_warmup_ratio(plan)]
+        ['warmup_ratio']
+    """
+    view = hf_view(plan)
+    if view is None or plan.schedule is None or plan.schedule.warmup_ratio is None:
+        return
+    parsed = parse_number(plan.schedule.warmup_ratio)
+    value = parsed.value
+    if value is None or isinstance(parsed.raw, bool) or (math.isfinite(value) and value >= 0):
+        return
+    name = label(plan, REMOVED_RATIO)
+    when = (
+        "trainer.train() raises ValueError (it cannot turn NaN into warmup steps) after the "
+        "model and data are loaded"
+        if math.isnan(value)
+        else "TrainingArguments raises ValueError (warmup_ratio must lie in range [0,1])"
+    )
+    yield finding(
+        plan,
+        "LRG032",
+        Severity.ERROR,
+        REMOVED_RATIO,
+        parsed.raw,
+        f"{name}={fmt(parsed.raw)} is not a share of the run between 0 and 1: {when}.",
+        f"Set {name} to a number between 0 and 1 (e.g. 0.03), or remove it for no warmup.",
+    )
+
+
 def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG032: a setting whose value cannot be used (not a number, out of range, wrong type)."""
     yield from kwarg_domain_findings(plan, "LRG032", floors=False)
     yield from fractional_warmup(plan)
+    yield from unusable_warmup_ratio(plan)
     yield from removed_warmup_ratio(plan)
     for item in plan.source.invalid if plan.source else []:
         value = item.get("value")

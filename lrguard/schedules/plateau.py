@@ -57,8 +57,18 @@ class PlateauSettings:
         unknown = sorted(set(given) - set(spec.kwargs))
         if unknown:
             raise ScheduleError(f"{name} does not take {', '.join(unknown)}")
-        own = {f.name for f in fields(cls)}
-        values = {k: v for k, v in {**spec.kwargs, **given}.items() if k in own}
+        kinds = {f.name: f.type for f in fields(cls) if f.name != "greedy"}
+        values = {k: v for k, v in {**spec.kwargs, **given}.items() if k in kinds}
+        for key, value in values.items():
+            if kinds[key] == "str":
+                if not isinstance(value, str):
+                    raise ScheduleError(f"{name} {key}={value!r} is not a string")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ScheduleError(f"{name} {key}={value!r} is not a finite number")
         return cls(**values, greedy=name == "greedy")
 
 

@@ -134,7 +134,7 @@ def test_a_missing_or_broken_file_is_one_note(tmp_path, monkeypatch):
     (tmp_path / "examples" / "deepspeed").mkdir(parents=True)
     (tmp_path / "examples" / "deepspeed" / "ds_z3.json").write_text("{ not json", "utf-8")
     codes, report = _codes(config)
-    assert codes == [("LRG086", "info")] and "not valid JSON (line 1" in report.findings[0].message
+    assert codes == [("LRG086", "info")] and "invalid JSON at line 1" in report.findings[0].message
 
 
 def test_axolotl_cosine_min_lr_ratio_is_lost_to_a_deepspeed_scheduler(tmp_path, monkeypatch):

@@ -47,8 +47,15 @@ def test_simulate_without_numpy_prints_the_same_rates(run, write, schedule):
     assert plain.stdout == with_numpy and len(with_numpy.splitlines()) == 1001
 
 
+def _for_4x(write) -> list[str]:
+    """``--config`` with transformers 4.57 declared (``HF`` uses ``warmup_ratio``, which 5.x
+    no longer has)."""
+    pyproject = write("pyproject.toml", '[tool.lrguard]\ntransformers-version = "4.57"\n')
+    return ["--config", str(pyproject)]
+
+
 def test_simulate_csv_every_step(run, write):
-    code, out, _ = run("simulate", write("hf.yaml", HF), "--format", "csv")
+    code, out, _ = run("simulate", write("hf.yaml", HF), "--format", "csv", *_for_4x(write))
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0 and rows[0] == ["step", "lr"] and len(rows) == 1001
     lrs = [float(r[1]) for r in rows[1:]]
@@ -57,7 +64,7 @@ def test_simulate_csv_every_step(run, write):
 
 
 def test_simulate_table_marks_floor_and_warmup(run, write):
-    code, out, _ = run("simulate", write("hf.yaml", HF))
+    code, out, _ = run("simulate", write("hf.yaml", HF), *_for_4x(write))
     assert code == 0 and "floor: 2e-06; warmup: 100 steps" in out
     assert 10 < len(out.splitlines()) < 60
 

@@ -220,3 +220,62 @@ def test_prior_flags_sgd_at_0_1_on_fine_tuned_transformer_embeddings(tmp_path, m
     )
     (record,) = [d for d in plugin.decisions if d["rule"] == "LRG091"]
     assert "fine-tuning a pretrained model" in record["message"] and "SGD" in record["message"]
+
+
+# ------------------------------------------------------------------------- failure paths
+
+
+class BrokenSplit(torch.utils.data.Dataset):
+    """A training split whose sentences cannot be loaded (a corrupt file read lazily)."""
+
+    def __len__(self) -> int:
+        return 32
+
+    def __getitem__(self, index: int):
+        raise OSError(f"sentence {index}: file is corrupt")
+
+
+def test_an_unwritable_base_path_keeps_the_finished_sweep(trainer_factory, tmp_path):
+    trainer = trainer_factory()
+    base = tmp_path / "taken"
+    base.write_text("a file where the folder should be")
+    with pytest.warns(RuntimeWarning, match="could not be written") as caught:
+        result = find_learning_rate(trainer, base, mini_batch_size=4, **QUIET)
+    assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1
+    assert len(result.rates) > 20 and result.suggested_lr is not None
+    assert base.read_text() == "a file where the folder should be"
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in-memory", "on-disk"])
+def test_a_failing_dataloader_leaves_no_file_and_no_folder(trainer_factory, tmp_path, on_disk):
+    trainer = trainer_factory()
+    trainer.corpus._train = BrokenSplit()
+    before = _state(trainer.model)
+    base = tmp_path / "new"
+    with pytest.raises(OSError, match="file is corrupt"):
+        find_learning_rate(trainer, base, mini_batch_size=4, keep_copy_on_disk=on_disk, **QUIET)
+    assert _same(before, _state(trainer.model))
+    assert not base.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "match"),
+    [
+        ({"max_epochs": 10}, TypeError, "max_epochs=10 is a train\\(\\) keyword.*drop max_epochs"),
+        ({"patience": 3}, TypeError, "patience=3 is a train\\(\\) keyword.*Fix: drop patience="),
+        ({"nesterov_typo": True}, TypeError, "not a keyword of find_learning_rate nor of SGD"),
+        ({"policy": 0.1}, TypeError, "policy=0.1 is a float, not a GuardPolicy"),
+        ({"start_lr": 1e-320, "end_lr": 1e10}, ValueError, "overflows"),
+    ],
+    ids=["max_epochs", "patience", "unknown", "policy", "overflowing-end"],
+)
+def test_settings_used_late_are_refused_before_anything_trains(
+    trainer_factory, tmp_path, settings, error, match
+):
+    trainer = trainer_factory()
+    before, rng = _state(trainer.model), _rng()
+    base = tmp_path / "new"
+    with pytest.raises(error, match=match):
+        find_learning_rate(trainer, base, keep_copy_on_disk=True, **settings, **QUIET)
+    assert _same(before, _state(trainer.model)) and _same_rng(rng, _rng())
+    assert not base.exists()

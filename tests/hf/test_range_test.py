@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import shutil
 from pathlib import Path
 
 import numpy
@@ -189,3 +190,66 @@ def test_an_unknown_method_fails_before_anything_trains(tmp_path):
         find_learning_rate(trainer, method="best", **QUIET)
     assert _same(before, _state(trainer.model)) and trainer.optimizer is None
     assert not (tmp_path / "out" / "lrguard.jsonl").exists()
+
+
+# ------------------------------------------------------------------------- failure paths
+
+
+class BrokenData(torch.utils.data.Dataset):
+    """A training set whose examples cannot be loaded (a corrupt shard, a missing file)."""
+
+    def __len__(self) -> int:
+        return 64
+
+    def __getitem__(self, index: int):
+        raise OSError(f"example {index}: shard is corrupt")
+
+
+def test_an_unwritable_output_dir_keeps_the_finished_sweep(tmp_path):
+    trainer = make_trainer(make_args(tmp_path))
+    out = Path(trainer.args.output_dir)
+    shutil.rmtree(out, ignore_errors=True)
+    out.write_text("a file where the folder should be")
+    with pytest.warns(RuntimeWarning, match="could not be written") as caught:
+        result = find_learning_rate(trainer, **QUIET)
+    assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1
+    assert len(result.rates) > 20 and result.suggested_lr is not None
+    assert any("returned, not saved" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in-memory", "on-disk"])
+@pytest.mark.parametrize(
+    ("data", "error", "match"),
+    [(BrokenData, OSError, "shard is corrupt"), (None, ValueError, "train_dataset")],
+    ids=["broken-examples", "no-dataset"],
+)
+def test_a_failing_dataloader_leaves_the_trainer_as_it_was(tmp_path, on_disk, data, error, match):
+    args = make_args(tmp_path, output_dir=str(tmp_path / "new" / "out"))
+    trainer = make_trainer(args)
+    trainer.train_dataset = data() if data else None
+    shutil.rmtree(tmp_path / "new")  # made by Trainer(); the range test must not leave one
+    before = _state(trainer.model)
+    with pytest.raises(error, match=match):
+        find_learning_rate(trainer, keep_copy_on_disk=on_disk, **QUIET)
+    assert trainer.optimizer is None and trainer.lr_scheduler is None
+    assert _same(before, _state(trainer.model))
+    assert not list(tmp_path.rglob("lrguard-snapshot-*"))
+    assert not (tmp_path / "new" / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "match"),
+    [
+        ({"policy": "strict"}, TypeError, "policy='strict' is a str, not a GuardPolicy"),
+        ({"start_lr": 1e-320, "end_lr": 1e10}, ValueError, "overflows"),
+    ],
+    ids=["policy", "overflowing-end"],
+)
+def test_settings_used_after_the_sweep_are_refused_before_it(tmp_path, settings, error, match):
+    trainer = make_trainer(make_args(tmp_path))
+    shutil.rmtree(tmp_path / "out", ignore_errors=True)  # made by Trainer(), as in 4.57
+    before = _state(trainer.model)
+    with pytest.raises(error, match=match):
+        find_learning_rate(trainer, keep_copy_on_disk=True, **settings, **QUIET)
+    assert _same(before, _state(trainer.model)) and trainer.optimizer is None
+    assert not (tmp_path / "out").exists()

@@ -147,3 +147,32 @@ def test_overrides_and_policy_block(tiny, tmp_path):
     run = train(GUARDED, config, "lrguard.on_violation=adjust", "max_steps=6")
     assert run.returncode == 0, run.stderr[-3000:]
     assert len(rates(out)) == 6 and max(rates(out)) <= 1e-5
+
+
+@pytest.mark.parametrize("value", [False, 0, "", "off", [1]], ids=repr)
+def test_a_policy_block_that_is_not_a_mapping_is_refused(tiny, tmp_path, capsys, value):
+    """``lrguard: false`` / ``0`` / ``""`` do not switch the guard off: like axolotl's plugin,
+    the drop-in refuses them naming the field, the value and the fix, before any model."""
+    from hf_lrguard.llamafactory import main
+
+    out = tmp_path / "out"
+    config = adapt(EXAMPLES[0], tiny, out, lrguard=value, **CLEAN)
+    assert yaml.safe_load(config.read_text())["lrguard"] == value
+    assert main(["train", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lrguard-llamafactory: lrguard={value!r}: must be a mapping"), err
+    assert "Fix: write e.g. `lrguard: {on_violation: error}`" in err
+    assert not out.exists()
+
+
+def test_an_empty_policy_block_means_the_defaults(tiny, tmp_path, capsys, monkeypatch):
+    """``lrguard:`` with nothing after it (null) is the default policy, as without the key."""
+    import hf_lrguard.llamafactory as drop_in
+
+    seen = []
+    monkeypatch.setattr(drop_in, "preflight", lambda args, policy: seen.append(policy) or ["x"])
+    config = adapt(EXAMPLES[0], tiny, tmp_path / "out", lrguard=None, **CLEAN)
+    assert drop_in.main(["train", str(config)]) == 2
+    (policy,) = seen
+    assert policy.on_violation == "adjust"
+    assert capsys.readouterr().err == "lrguard-llamafactory: x\n"  # only the preflight's word
