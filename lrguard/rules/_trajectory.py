@@ -17,6 +17,42 @@ def short(rate: float) -> str:
     return f"{rate:.3g}"
 
 
+def about(trajectory: Trajectory) -> str:
+    """'about ' before a count over the run that sampled steps estimate, else ''."""
+    return "about " if trajectory.sampled else ""
+
+
+def end_text(trajectory: Trajectory, group: int) -> str:
+    """'ends at 5.57e-26', or 'is at 5.57e-26 at step 100000' when only the first steps
+    were replayed."""
+    rate = short(trajectory.last(group))
+    if trajectory.partial:
+        return f"is at {rate} at {trajectory.unit} {trajectory.steps}"
+    return f"ends at {rate}"
+
+
+def coverage(trajectory: Trajectory) -> str:
+    """How far a replay past its budget reached ('' when every step was replayed)."""
+    unit = trajectory.unit
+    total = trajectory.total_steps
+    if trajectory.sampled:
+        rest = trajectory.checked_steps - trajectory.steps
+        which = "the other" if trajectory.error is None else "the next"
+        last = " (the last one included)" if trajectory.error is None else ""
+        return (
+            f"replayed the first {trajectory.steps} of the run's {total} {unit}s one by one "
+            f"and computed {which} {rest} from {trajectory.tail_method} at "
+            f"{len(trajectory.tail_steps)} sampled {unit}s{last}: counts over the run are "
+            "estimates"
+        )
+    if trajectory.partial:
+        return (
+            f"checked the first {trajectory.steps} of the run's {total} {unit}s only (the "
+            "replay's budget): its rates after that are not checked"
+        )
+    return ""
+
+
 def replayed(plan: TrainingPlan) -> Trajectory | None:
     """The plan's trajectory when the scheduler was replayed (has rates), else None."""
     trajectory = plan.trajectory
@@ -26,8 +62,9 @@ def replayed(plan: TrainingPlan) -> Trajectory | None:
 
 
 def first_group(trajectory: Trajectory, fires: Callable[[int], bool]) -> int | None:
-    """The first param group for which ``fires(group)`` is true."""
-    return next((g for g in range(len(trajectory.rates)) if fires(g)), None)
+    """The first param group for which ``fires(group)`` is true (groups with the same rates
+    as an earlier one are not judged again)."""
+    return next((g for g in trajectory.distinct_groups if fires(g)), None)
 
 
 def scheduler_finding(

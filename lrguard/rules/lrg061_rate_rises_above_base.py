@@ -23,7 +23,7 @@ CODE = "LRG061"
 
 def _above(trajectory: Trajectory, group: int) -> bool:
     limit = trajectory.base_rates[group] * trajectory.limits.rise_ratio
-    return any(r > limit for r in trajectory.rates[group])
+    return any(r > limit for r in trajectory.values(group))
 
 
 def check_rises(plan: TrainingPlan) -> Iterator[Finding]:
@@ -36,9 +36,8 @@ def check_rises(plan: TrainingPlan) -> Iterator[Finding]:
     if group is None:
         return
     base = trajectory.base_rates[group]
-    rates = trajectory.rates[group]
-    top = max(rates)
-    first = next(i for i, r in enumerate(rates) if r > base * trajectory.limits.rise_ratio)
+    top = max(trajectory.values(group))
+    first = trajectory.first_step(group, lambda r: r > base * trajectory.limits.rise_ratio) or 0
     fix = rise_fix(trajectory.scheduler, trajectory.settings, base)
     ratio = f"{top / base:.3g}x" if base > 0 else "above"
     yield from scheduler_finding(
@@ -47,7 +46,8 @@ def check_rises(plan: TrainingPlan) -> Iterator[Finding]:
         trajectory,
         group,
         f"the rate rises to {short(top)}, {ratio} the optimizer's lr={fmt(base)} (above it "
-        f"from {trajectory.unit} {first + 1} of {trajectory.total_steps}): the run trains at "
+        f"from {'about ' if first >= trajectory.steps else ''}{trajectory.unit} {first + 1} of "
+        f"{trajectory.total_steps}): the run trains at "
         "rates nobody chose.",
         f"Set {fix}." if fix else "Keep the schedule's factors at or below 1.",
         value=top,
@@ -60,10 +60,10 @@ register(
         name="rate-rises-above-base",
         severity=Severity.ERROR,
         summary="A non-cyclic schedule raises the rate above the optimizer's learning rate.",
-        what="Compares every replayed rate with the param group's configured rate "
-        "(initial_lr); fires when it exceeds it by more than trajectory_rise_ratio. Warmups "
-        "rise to the rate, not above it; CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts "
-        "and cosine_with_restarts are exempt.",
+        what="Compares every replayed (or, past the replay's budget, sampled) rate with the "
+        "param group's configured rate (initial_lr); fires when it exceeds it by more than "
+        "trajectory_rise_ratio. Warmups rise to the rate, not above it; CyclicLR, "
+        "OneCycleLR, CosineAnnealingWarmRestarts and cosine_with_restarts are exempt.",
         why="CosineAnnealingLR with eta_min=1e-2 above the optimizer's 1e-3 'anneals' upwards: "
         "the rate rises tenfold over the run, which usually diverges or wrecks a fine-tune, "
         "and nothing says so.",

@@ -10,15 +10,21 @@ from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import (
     TORCH_PREAMBLE,
+    about,
+    end_text,
     first_group,
     replayed,
     scheduler_finding,
-    short,
 )
 from lrguard.schedules.torch_classes import decay_fix, unit_hint
 from lrguard.trajectory import Trajectory
 
 CODE = "LRG062"
+
+
+def first_text(trajectory: Trajectory, step: int) -> str:
+    """'step 12', or 'about step 150000' for a sampled step past the replayed ones."""
+    return f"{'about ' if step >= trajectory.steps else ''}step {step + 1}"
 
 
 def _low_steps(trajectory: Trajectory, group: int) -> int:
@@ -49,10 +55,10 @@ def check_near_zero(plan: TrainingPlan) -> Iterator[Finding]:
         Severity.ERROR,
         trajectory,
         group,
-        f"the rate is below {limits.low_fraction:.0%} of its peak {fmt(peak)} for {low} of "
-        f"{total} steps (from step {start + 1}) and ends at "
-        f"{short(trajectory.rates[group][-1])}: most of the run barely trains (a decay meant "
-        "per epoch, stepped per batch?).",
+        f"the rate is below {limits.low_fraction:.0%} of its peak {fmt(peak)} for "
+        f"{about(trajectory)}{low} of {total} steps (from {first_text(trajectory, start)}) and "
+        f"{end_text(trajectory, group)}: most of the run barely trains (a decay meant per "
+        "epoch, stepped per batch?).",
         unit_hint(trajectory.scheduler, trajectory.settings, total, fix),
         value=low,
     )
@@ -66,7 +72,10 @@ register(
         summary="The rate stays below a small fraction of its peak for most of the run.",
         what="Counts the replayed steps whose rate is below trajectory_low_fraction (1%) of "
         "the peak; fires when they are more than trajectory_low_share (half) of the run. "
-        "Metric-driven schedulers are judged by LRG067 instead.",
+        "Metric-driven schedulers are judged by LRG067 instead. Past the replay's budget, "
+        "steps sampled (closed form or jumps, see LRG066) stand for the rest of the run (the "
+        "count is an estimate, said 'about'); without a closed form only the steps replayed "
+        "count, so it fires only when they alone are more than that share of the run.",
         why="ExponentialLR(gamma=0.95) or StepLR(step_size=10, gamma=0.1) written for epochs "
         "but stepped per batch decay in a few dozen steps: the rate ends at 1e-26 or 1e-103 "
         "and nine tenths of the run do nothing, while the loss curve just looks flat.",

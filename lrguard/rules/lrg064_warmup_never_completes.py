@@ -24,10 +24,10 @@ REACHED = 0.999
 
 
 def _short(trajectory: Trajectory, group: int) -> bool:
-    rates = trajectory.rates[group]
+    first = trajectory.rates[group][0]
     base = trajectory.base_rates[group]
-    top = max(rates)
-    return rates[0] < top < REACHED * base and rates[-1] >= REACHED * top
+    top = max(trajectory.values(group))
+    return first < top < REACHED * base and trajectory.last(group) >= REACHED * top
 
 
 def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
@@ -36,12 +36,14 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     trajectory = replayed(plan)
     if trajectory is None or trajectory.metric_driven or trajectory.error is not None:
         return
+    if trajectory.partial:  # the warmup may end after the steps replayed
+        return
     group = first_group(trajectory, lambda g: _short(trajectory, g))
     if group is None:
         return
     rates = trajectory.rates[group]
     base = trajectory.base_rates[group]
-    top = max(rates)
+    top = max(trajectory.values(group))
     total = trajectory.total_steps
     fix = warmup_fix(trajectory.scheduler, trajectory.settings, total)
     yield from scheduler_finding(
@@ -67,7 +69,9 @@ register(
         summary="The rate warms up but never reaches the optimizer's learning rate.",
         what="Fires when the replayed rate rises from its first step, is still at its highest "
         "on the last step, and that is below 99.9% of the param group's configured rate "
-        "(initial_lr).",
+        "(initial_lr). Past the replay's budget it needs the run's last step: it judges "
+        "schedules sampled from a closed form, and stays silent when only the first steps "
+        "were replayed.",
         why="LinearLR(start_factor=0.01, total_iters=5000) in a 1000-step run warms up all "
         "run and peaks at 2.1e-4 of the 1e-3 asked for: the run learns less and nothing "
         "says so.",

@@ -24,21 +24,23 @@ def check_not_finite(plan: TrainingPlan) -> Iterator[Finding]:
     trajectory = replayed(plan)
     if trajectory is None:
         return
-    for group, rates in enumerate(trajectory.rates):
-        step = next((i for i, r in enumerate(rates) if _bad(r)), None)
-        if step is None:
+    for group in trajectory.distinct_groups:
+        found = next(((s, r) for s, r, _ in trajectory.series(group) if _bad(r)), None)
+        if found is None:
             continue
-        rate = rates[step]
+        step, rate = found
         what = "negative: the optimizer climbs the loss" if rate < 0 else "not a finite number"
-        count = sum(1 for r in rates if _bad(r))
+        count = trajectory.count(group, _bad)
+        about = "about " if trajectory.sampled else ""
         fix = length_fix(trajectory.scheduler, trajectory.settings, trajectory.total_steps)
         yield from scheduler_finding(
             CODE,
             Severity.ERROR,
             trajectory,
             group,
-            f"the rate is {fmt(rate)} at {trajectory.unit} {step + 1} ({what}), and unusable "
-            f"for {count} of the run's {trajectory.total_steps} {trajectory.unit}s.",
+            f"the rate is {fmt(rate)} at {about if step >= trajectory.steps else ''}"
+            f"{trajectory.unit} {step + 1} ({what}), and unusable for {about}{count} of the "
+            f"run's {trajectory.total_steps} {trajectory.unit}s.",
             "Keep the schedule's factors finite and >= 0 over the whole run (clamp "
             "lr_lambda with max(0.0, ...))" + (f", or set {fix}." if fix else "."),
             value=rate,
@@ -53,7 +55,8 @@ register(
         severity=Severity.ERROR,
         summary="The scheduler gives a rate that is NaN, infinite or negative during the run.",
         what="Scans every replayed rate of every param group for NaN, infinity and negative "
-        "values and reports the first.",
+        "values and reports the first (past the replay's budget: the sampled steps too, from the "
+        "scheduler's closed form or by jumping there).",
         why="A lambda that decays linearly past its end (1 - step / 500 in a 1000-step run) "
         "goes negative: the optimizer then climbs the loss. NaN or infinite rates turn the "
         "weights into NaN at once.",

@@ -10,10 +10,10 @@ from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import (
     TORCH_PREAMBLE,
+    end_text,
     first_group,
     replayed,
     scheduler_finding,
-    short,
 )
 
 CODE = "LRG067"
@@ -44,7 +44,7 @@ def check_worst_case(plan: TrainingPlan) -> Iterator[Finding]:
         trajectory,
         group,
         f"the rate falls below {fraction:.0%} of its peak {fmt(peak)} after {start} of "
-        f"{trajectory.total_steps} metric steps and ends at {short(trajectory.rates[group][-1])}"
+        f"{trajectory.total_steps} metric steps and {end_text(trajectory, group)}"
         f"{floor_text}: if the metric stalls, the rest of the run barely trains.",
         f"Set min_lr={fmt(tidy(fraction * peak))} ({fraction:.0%} of the peak) or higher, or "
         "a larger patience.",

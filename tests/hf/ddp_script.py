@@ -1,11 +1,16 @@
 """Run by ``torchrun --nproc_per_node 2`` from test_distributed.py (gloo, CPU); with a second
-argument ``range``, a range test runs before training."""
+argument ``range``, a range test runs before training. Each rank writes its JSON, waits at a
+barrier and ends with ``os._exit`` (see ``exit_now``: gloo's teardown can deadlock)."""
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import os
 import sys
+import traceback
+import weakref
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -40,13 +45,42 @@ def main() -> None:
         "kwargs": trainer.args.lr_scheduler_kwargs,
         "world": trainer.args.world_size,
     }
-    (tmp / f"rank{rank}.json").write_text(json.dumps(out))
     import torch.distributed as dist
 
-    if dist.is_initialized():  # join gloo's threads before exit (else an abort at teardown)
-        dist.barrier()
-        dist.destroy_process_group()
+    out["ddp_model"] = type(trainer.model_wrapped).__name__
+    wrapped = weakref.ref(trainer.model_wrapped)
+    del trainer, args  # the guard stays: it must not keep the DDP model (its Reducer) alive
+    gc.collect()
+    out["ddp_model_released"] = wrapped() is None and guard is not None
+    (tmp / f"rank{rank}.json").write_text(json.dumps(out))
+    if dist.is_initialized():
+        dist.barrier()  # every rank is past its last collective before any rank exits
+
+
+def exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown, once the outputs are flushed.
+
+    Freeing the last reference to gloo's process group runs ~ProcessGroupGloo, which joins
+    gloo's worker threads while the main thread holds the GIL (it runs from a Python
+    object's deallocation: the DDP Reducer after ``main()`` returns, the process-group
+    registry in ``destroy_process_group``, or module teardown at exit). A worker that has
+    completed its last collective may still be dropping it: the barrier's work holds the
+    previous all-gather's work, whose tensors still own their Python objects, and freeing
+    those needs the GIL. Under CPU load that worker has often not run yet when the join
+    starts, and both threads wait forever. No order of ``del``, ``barrier`` and
+    ``destroy_process_group`` prevents it (destroy_process_group does not stop gloo's
+    threads: they live until the last reference goes); ``os._exit`` runs no destructor.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BaseException:
+        traceback.print_exc()
+        exit_now(1)
+    exit_now(0)

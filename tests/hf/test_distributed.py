@@ -56,6 +56,9 @@ def test_two_processes_take_the_same_decision(tmp_path):
     assert [r["rule"] for r in read_jsonl(tmp_path / "out" / "lrguard.jsonl")] == ["LRG002"]
     assert output.count("lrguard LRG002") == 1
     assert ranks[0]["max_lr"] <= 1e-5
+    # the guard holds no reference that keeps the DDP model (and its Reducer) alive
+    assert all(r["ddp_model"] == "DistributedDataParallel" for r in ranks)
+    assert all(r["ddp_model_released"] for r in ranks)
 
 
 def test_range_test_gives_every_rank_the_same_suggestion_and_writes_once(tmp_path):
