@@ -344,12 +344,14 @@ def read_back(
     if trajectory.not_replayed:
         return f"the built scheduler could not be replayed ({trajectory.not_replayed})"
     warmup = args.get_warmup_steps(total)
-    for index, rates in enumerate(trajectory.rates):
-        start = max(rates[: warmup + 1] or [0.0])
-        after = rates[warmup:]
+    for index in range(len(trajectory.rates)):  # every step, or past the replay cap samples
+        points = [(step, rate) for step, rate, _ in trajectory.series(index)]
+        start = max((rate for step, rate in points if step <= warmup), default=0.0)
+        after = [rate for step, rate in points if step >= warmup]
         if after and max(after) > start * (1 + 1e-9):
             return f"param group {index} rises to {fmt(max(after))} above {fmt(start)}"
-        if len(after) > 1 and math.isfinite(after[-1]) and after[-1] >= start > 0:
+        ends = not trajectory.partial  # else the run's last step is not known
+        if ends and len(after) > 1 and math.isfinite(after[-1]) and after[-1] >= start > 0:
             return f"param group {index} ends at {fmt(after[-1])}, not below {fmt(start)}"
     return None
 
