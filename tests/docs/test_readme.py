@@ -129,3 +129,22 @@ def test_yaml_blocks_parse_and_name_real_things(body):
             capture_output=True,
         )
         assert done.returncode == 1 and "::error file=" in done.stdout
+
+
+def test_the_simulated_rise_quoted_in_the_readme():
+    """The README quotes two rows of ``lrguard simulate`` on the example config."""
+    quoted = re.search(
+        r"warming up to `([\d.e+-]+)` at step (\d+), then\s+"
+        r"climbing to `([\d.e+-]+)` at step (\d+)",
+        README,
+    )
+    assert quoted, "the sentence about examples/hf_min_lr_above_peak.yaml moved"
+    done = subprocess.run(
+        [sys.executable, "-m", "lrguard", "simulate", "examples/hf_min_lr_above_peak.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    rows = dict(line.split() for line in done.stdout.splitlines()[3:])
+    lr_a, step_a, lr_b, step_b = quoted.groups()
+    assert rows[step_a] == lr_a and rows[step_b] == lr_b

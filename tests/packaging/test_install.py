@@ -80,6 +80,14 @@ def test_core_only_install_checks_configs_without_torch(wheel, tmp_path):
     assert run(venv / "bin" / "lrguard", "--version").stdout.startswith("lrguard ")
     simulate = run(venv / "bin" / "lrguard", "simulate", config, "--steps", "100")
     assert simulate.returncode == 0 and simulate.stderr == "", simulate.stderr
+    for example in sorted((ROOT / "examples").glob("*.yaml")):  # every example, no numpy
+        checked = run(venv / "bin" / "lrguard", "check", example)
+        assert checked.returncode in (0, 1) and "Traceback" not in checked.stderr, example
+        simulated = run(venv / "bin" / "lrguard", "simulate", example, "--steps", "200")
+        if simulated.returncode == 2:  # a schedule transformers refuses: one line says why
+            assert len(simulated.stderr.strip().splitlines()) == 1, simulated.stderr
+        else:
+            assert simulated.returncode == 0 and simulated.stderr == "", simulated.stderr
     for package, module, extra in (
         ("hf_lrguard", "transformers", "hf"),
         ("torch_lrguard", "torch", "torch"),
