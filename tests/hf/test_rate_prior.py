@@ -85,6 +85,7 @@ class LinePreTrained(PreTrainedModel):
         super().__init__(config)
         self.slope = nn.Parameter(torch.zeros(()))
         self.offset = nn.Parameter(torch.zeros(()))
+        self.post_init()  # what every PreTrainedModel does (transformers 5 needs it to load)
 
     def _init_weights(self, module: nn.Module) -> None:
         """Nothing to initialize: the weights start at zero."""
