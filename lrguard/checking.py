@@ -7,13 +7,13 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lrguard.configs.kinds import CONVERTING_READERS, READERS
 from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE, ConfigResult, load_config
-from lrguard.configs.reading import CONFIG_SUFFIXES
+from lrguard.configs.reading import CONFIG_SUFFIXES, UnusableConfig, read_text
 from lrguard.configs.steps import StepOptions
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
@@ -51,6 +51,9 @@ class CheckOptions:
         transformers_version: the transformers version the configs are for (declared in
             ``[tool.lrguard]`` or installed); None: unknown, findings that depend on it
             give every version's reading.
+        per_file_ignores: glob -> rule codes (prefixes) never reported in matching files.
+        root: the folder ``per_file_ignores`` globs are relative to (the folder of
+            ``pyproject.toml``); globs also match the path as given and the file name.
     """
 
     select: Sequence[str] | None = None
@@ -59,6 +62,8 @@ class CheckOptions:
     steps: StepOptions = field(default_factory=StepOptions)
     exclude: Sequence[str] = ()
     transformers_version: str | None = None
+    per_file_ignores: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    root: Path | None = None
 
 
 def expand_paths(
@@ -237,14 +242,109 @@ def findings_for(result: ConfigResult, options: CheckOptions) -> list[Finding]:
     return [f for f in adjusted if f is not None]
 
 
-def check_file(path: Path, options: CheckOptions) -> FileReport:
-    """Read and check one file; every failure becomes an ``unusable`` result, never raises."""
+def _matches(path: Path, pattern: str, root: Path | None) -> bool:
+    """``pattern`` matches ``path`` as given, its name, or its path relative to ``root``."""
+    if _excluded(path, [pattern]):
+        return True
+    if root is None:
+        return False
     try:
-        result = load_config(path, options.kind, options.steps)
-        return FileReport(result, findings_for(result, options))
+        relative = path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return fnmatch.fnmatch(relative.as_posix(), pattern)
+
+
+def file_options(path: Path, options: CheckOptions) -> CheckOptions:
+    """``options`` for one file: ``per_file_ignores`` that match it added to ``ignore``.
+
+    Example:
+        >>> opts = CheckOptions(per_file_ignores={"legacy/*.yaml": ["LRG004"]})
+        >>> list(file_options(Path("legacy/a.yaml"), opts).ignore)
+        ['LRG004']
+    """
+    extra = [
+        code
+        for pattern, codes in options.per_file_ignores.items()
+        if _matches(path, pattern, options.root)
+        for code in codes
+    ]
+    return replace(options, ignore=[*options.ignore, *extra]) if extra else options
+
+
+def _suppressed(
+    result: ConfigResult, source: Path, found: list[Finding], options: CheckOptions
+) -> list[Finding]:
+    """``found`` without the findings the file's suppression comments hide, plus LRG034."""
+    if result.document is None or result.document.syntax != "yaml":
+        return found
+    try:
+        text = read_text(source)
+    except UnusableConfig:
+        return found
+    if "lrguard" not in text.lower():  # no suppression comment: nothing more to import
+        return found
+    from lrguard.rules import all_rules
+    from lrguard.suppressions import apply_suppressions, parse_suppressions
+
+    suppressions = parse_suppressions(text)
+    if not suppressions:
+        return found
+    known = {rule.code for rule in all_rules()}
+    kept, unused = apply_suppressions(
+        found, suppressions, known.__contains__, lambda code: _selected(code, options)
+    )
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted([*kept, *unused], key=lambda f: (order[f.severity], f.code))
+
+
+def _check(source: Path, options: CheckOptions, shown_as: Path | None = None) -> FileReport:
+    """Check the file ``source``, reported as ``shown_as`` (default: ``source``)."""
+    shown = shown_as if shown_as is not None else source
+    try:
+        options = file_options(shown, options)
+        result = load_config(source, options.kind, options.steps)
+        if shown_as is not None:
+            document = result.document
+            if document is not None:
+                document = replace(document, path=shown_as)
+            result = replace(result, path=shown_as, document=document)
+        found = findings_for(result, options)
+        if result.status == CHECKED:
+            found = _suppressed(result, source, found, options)
+        return FileReport(result, found)
     except Exception as err:  # a bug must not hide the other files' results
         reason = f"internal error while checking: {type(err).__name__}: {err}"
-        return FileReport(ConfigResult(path, UNUSABLE, " ".join(reason.split())))
+        return FileReport(ConfigResult(shown, UNUSABLE, " ".join(reason.split())))
+
+
+def check_file(path: Path, options: CheckOptions) -> FileReport:
+    """Read and check one file; every failure becomes an ``unusable`` result, never raises."""
+    return _check(path, options)
+
+
+def check_text(text: str | bytes, name: str, options: CheckOptions) -> FileReport:
+    """Check ``text`` (e.g. read from stdin) as if it were the file ``name``: the name's
+    suffix decides YAML or JSON, ``per_file_ignores`` match it and it is the reported path.
+    Bytes are read as a file is (size limit, UTF-8, not binary).
+
+    Example:
+        >>> check_text("learning_rate: 1e-5\\nwarmup_ratio: 0.1\\n", "t.yaml",
+        ...            CheckOptions()).result.status
+        'checked'
+    """
+    import tempfile  # only for stdin: not on the path of a check of files
+
+    shown = Path(name)
+    with tempfile.TemporaryDirectory(prefix="lrguard-stdin-") as folder:
+        name_only = shown.name if shown.name not in ("", ".", "..") else "stdin.yaml"
+        source = Path(folder) / name_only
+        try:
+            source.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        except (OSError, ValueError, UnicodeError) as err:
+            reason = f"cannot read standard input: {err}"
+            return FileReport(ConfigResult(shown, UNUSABLE, " ".join(reason.split())))
+        return _check(source, options, shown_as=shown)
 
 
 def check_paths(paths: Iterable[Path], options: CheckOptions) -> list[FileReport]:
@@ -300,7 +400,9 @@ __all__ = [
     "Summary",
     "check_file",
     "check_paths",
+    "check_text",
     "expand_paths",
+    "file_options",
     "findings_for",
     "summarize",
 ]

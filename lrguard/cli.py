@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrguard import __version__
-from lrguard.checking import CheckOptions, check_paths, summarize
+from lrguard.checking import CheckOptions, FileReport, check_paths, check_text, summarize
 from lrguard.configs.kinds import KINDS
 from lrguard.configs.steps import StepOptions
-from lrguard.report import FORMATS, render
+from lrguard.report import FORMATS, render, render_statistics
 from lrguard.rules import all_rules, get_rule
 from lrguard.safe_text import MAX_LINE_CHARS, escape_controls, shorten
 from lrguard.settings import (
@@ -101,8 +101,34 @@ def build_parser() -> argparse.ArgumentParser:
         "docs, templates) are skipped. Exit 0: no errors, 1: errors (--strict: or warnings), "
         "2: unusable input (a training config that cannot be read).",
     )
-    check.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="files or folders")
-    check.add_argument("--format", choices=FORMATS, help="output format (default text)")
+    check.add_argument(
+        "paths", nargs="+", type=_path, metavar="PATH", help="files or folders; - reads stdin"
+    )
+    check.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=FORMATS,
+        help="output format (default text); --format is the same option",
+    )
+    check.add_argument(
+        "-o", "--output-file", type=_path, metavar="FILE", help="write the output to FILE"
+    )
+    check.add_argument(
+        "--statistics", action="store_true", help="count findings per rule code instead"
+    )
+    check.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    check.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings are errors (unusable input still exits 2)",
+    )
+    check.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the name of the config read from stdin (path -): decides YAML or JSON, "
+        "per-file-ignores and the reported path",
+    )
     check.add_argument("--select", type=_codes, help="only these rule codes/prefixes (comma list)")
     check.add_argument("--ignore", type=_codes, help="never report these codes (comma list)")
     check.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings")
@@ -157,8 +183,89 @@ def _step_options(args: argparse.Namespace, settings: Settings | None = None) ->
     return StepOptions(steps=args.steps, dataset_size=args.dataset_size, world_size=world)
 
 
+STDIN = Path("-")
+
+
+def _read_stdin() -> bytes:
+    """Standard input, at most one byte more than a config may have (the reader reports a
+    larger one as too large)."""
+    from lrguard.configs.reading import MAX_BYTES
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text stream (e.g. in tests)
+        return sys.stdin.read(MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+    return stream.read(MAX_BYTES + 1)
+
+
+def _check_reports(args: argparse.Namespace, options: CheckOptions) -> list[FileReport]:
+    """Every path's reports in the order given; ``-`` is stdin, named ``--stdin-filename``."""
+    reports: list[FileReport] = []
+    for path in args.paths:
+        if path == STDIN:
+            reports.append(check_text(_read_stdin(), args.stdin_filename or "-", options))
+        else:
+            reports.extend(check_paths([path], options))
+    return reports
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """Why the options of ``check`` cannot be used together (None: they can)."""
+    stdin_count = sum(1 for p in args.paths if p == STDIN)
+    if stdin_count > 1:
+        return "- (stdin) is given more than once: standard input can be read only once"
+    if args.stdin_filename is not None and not stdin_count:
+        return "--stdin-filename names the config read from stdin: also pass - as a path"
+    if args.stdin_filename is not None and not args.stdin_filename.strip():
+        return "--stdin-filename is empty: give the file name, e.g. train.yaml"
+    if stdin_count and _is_terminal(sys.stdin):
+        return "- reads a config from stdin, but stdin is a terminal: pipe the config in"
+    if args.output_file is not None:
+        target = args.output_file
+        if _is_dir(target):
+            return f"--output-file {target} is a folder: name a file, e.g. {target / 'lrguard.txt'}"
+        if any(p != STDIN and _same_file(target, p) for p in args.paths):
+            return f"--output-file {target} is an input file: choose another name"
+        if not _is_dir(target.parent):
+            return f"--output-file {target}: the folder {target.parent} does not exist"
+    return None
+
+
+def _is_terminal(stream: object) -> bool:
+    """``stream`` is an interactive terminal (reading it would wait for typing)."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _write_output(text: str, target: Path | None, inputs: Sequence[Path]) -> str | None:
+    """Print ``text`` or write it to ``target``; the problem when it cannot be written."""
+    if target is None:
+        if text:
+            print(text)
+        return None
+    if any(_same_file(target, p) for p in inputs):  # a config found in a folder given
+        return f"--output-file {target} is an input file: choose another name"
+    try:
+        target.write_text(text + "\n" if text else "", encoding="utf-8")
+    except (OSError, ValueError) as err:
+        return f"--output-file {target}: cannot write it: {getattr(err, 'strerror', None) or err}"
+    return None
+
+
 def run_check(args: argparse.Namespace) -> int:
     """``lrguard check``: print the findings, return the exit code."""
+    problem = _usage_problem(args)
+    if problem is not None:
+        _error(problem)
+        return EXIT_UNUSABLE
     try:
         settings = _settings(args)
     except SettingsError as err:
@@ -183,16 +290,25 @@ def run_check(args: argparse.Namespace) -> int:
         steps=_step_options(args, settings),
         exclude=[*settings.exclude, *args.exclude],
         transformers_version=settings.transformers_version or installed_transformers(),
+        per_file_ignores=settings.per_file_ignores,
+        root=settings.path.parent if settings.path is not None else None,
     )
-    reports = check_paths(args.paths, options)
+    reports = _check_reports(args, options)
     if not reports:
         _error("no YAML/JSON config files found under the given paths")
         return EXIT_UNUSABLE
-    output = render(reports, fmt, verbose=args.verbose)
-    if output:
-        print(output)
+    if args.statistics:
+        output = render_statistics(reports, "json" if fmt == "json" else "text", args.quiet)
+    else:
+        output = render(reports, fmt, verbose=args.verbose, quiet=args.quiet)
+    configs = [r.path for r in reports if r.result.status != "skipped"]
+    problem = _write_output(output, args.output_file, configs)
+    if problem is not None:
+        _error(problem)
+        return EXIT_UNUSABLE
     strict = args.strict if args.strict is not None else bool(settings.strict)
-    return summarize(reports).exit_code(strict=strict)
+    code = summarize(reports).exit_code(strict=strict)
+    return EXIT_OK if args.exit_zero and code == EXIT_ERRORS else code
 
 
 def run_rules(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Output formats of ``lrguard check``: ``text`` (people), ``json`` (machines), ``github``.
+"""Output formats of ``lrguard check``: ``text`` (people), ``json`` (machines), ``github``
+(workflow commands), ``sarif`` (SARIF 2.1.0, see ``lrguard.sarif``, imported only for it).
 
 The JSON schema (version 1) is stable::
 
@@ -14,6 +15,7 @@ The JSON schema (version 1) is stable::
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +25,7 @@ from lrguard.findings import Finding
 from lrguard.rules import get_rule
 from lrguard.safe_text import MAX_LINE_CHARS, escape_controls, shorten
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "sarif")
 JSON_SCHEMA_VERSION = 1
 
 
@@ -89,8 +91,9 @@ def _where(report: FileReport, finding: Finding) -> str:
     return f"{report.path}:{finding.line}" if finding.line else str(report.path)
 
 
-def render_text(reports: Sequence[FileReport], verbose: bool = False) -> str:
-    """``path:line: CODE [severity] message Fix: ...`` per finding, then a summary.
+def render_text(reports: Sequence[FileReport], verbose: bool = False, quiet: bool = False) -> str:
+    """``path:line: CODE [severity] message Fix: ...`` per finding, then a summary line
+    (none with ``quiet``).
 
     Skipped files are listed with ``verbose`` (and counted always); unusable files always.
     """
@@ -110,13 +113,63 @@ def render_text(reports: Sequence[FileReport], verbose: bool = False) -> str:
         for f in report.findings:
             fix = f" Fix: {f.fix}" if f.fix else ""
             lines.append(f"{_where(report, f)}: {f.code} [{f.severity.value}] {f.message}{fix}")
-    s = summarize(reports)
+    if not quiet:
+        lines.append(summary_line(summarize(reports)))
+    return "\n".join(_safe_line(line) for line in lines)
+
+
+def summary_line(s: Summary) -> str:
+    """The one-line summary of a run."""
     sev = s.by_severity
-    lines.append(
+    return (
         f"lrguard: {s.checked} config(s) checked, {s.skipped} skipped (not training configs), "
         f"{s.unusable} unusable; {sev['error']} error(s), {sev['warning']} warning(s), "
         f"{sev['info']} info."
     )
+
+
+def statistics_records(reports: Sequence[FileReport]) -> list[dict[str, Any]]:
+    """Findings counted per rule code, most frequent first (then by code); ``severity`` is
+    the gravest severity among the code's findings.
+
+    Example:
+        >>> from pathlib import Path
+        >>> from lrguard.checking import check_text, CheckOptions
+        >>> report = check_text("learning_rate: 1e-5\\nmax_steps: 9\\n", "a.yaml", CheckOptions())
+        >>> statistics_records([report, report])
+        [{'code': 'LRG004', 'name': 'number-as-string', 'severity': 'warning', 'count': 2}]
+    """
+    counts: Counter[str] = Counter()
+    gravest: dict[str, str] = {}
+    for report in reports:
+        for f in report.findings:
+            counts[f.code] += 1
+            known = gravest.get(f.code)
+            if known is None or _GRAVITY[f.severity.value] < _GRAVITY[known]:
+                gravest[f.code] = f.severity.value
+    return [
+        {"code": code, "name": get_rule(code).name, "severity": gravest[code], "count": count}
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+_GRAVITY = {"error": 0, "warning": 1, "info": 2}
+
+
+def render_statistics(reports: Sequence[FileReport], fmt: str = "text", quiet: bool = False) -> str:
+    """``--statistics``: unusable files, one line per rule code (count, code, the gravest
+    severity, rule name), then the summary line (none with ``quiet``); ``fmt="json"``: a JSON
+    list of ``{"code", "name", "severity", "count"}``."""
+    records = statistics_records(reports)
+    if fmt == "json":
+        return json.dumps(records, indent=2)
+    width = max((len(str(r["count"])) for r in records), default=1)
+    lines = [
+        f"{r.path}: unusable: {r.result.reason}" for r in reports if r.result.status == UNUSABLE
+    ]
+    lines += [f"{r['count']:>{width}}  {r['code']}  [{r['severity']}] {r['name']}" for r in records]
+    if not quiet:
+        lines.append(summary_line(summarize(reports)))
     return "\n".join(_safe_line(line) for line in lines)
 
 
@@ -162,13 +215,19 @@ def render_github(reports: Sequence[FileReport]) -> str:
     return "\n".join(lines)
 
 
-def render(reports: Sequence[FileReport], fmt: str, verbose: bool = False) -> str:
-    """Render in one of ``FORMATS``."""
+def render(
+    reports: Sequence[FileReport], fmt: str, verbose: bool = False, quiet: bool = False
+) -> str:
+    """Render in one of ``FORMATS`` (``quiet``: text without the summary line)."""
     if fmt == "json":
         return render_json(reports)
     if fmt == "github":
         return render_github(reports)
-    return render_text(reports, verbose=verbose)
+    if fmt == "sarif":
+        from lrguard.sarif import render_sarif
+
+        return render_sarif(reports)
+    return render_text(reports, verbose=verbose, quiet=quiet)
 
 
 __all__ = [
@@ -179,5 +238,8 @@ __all__ = [
     "render",
     "render_github",
     "render_json",
+    "render_statistics",
     "render_text",
+    "statistics_records",
+    "summary_line",
 ]

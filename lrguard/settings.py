@@ -11,6 +11,9 @@ Example ``pyproject.toml``::
     world-size = 8            # data-parallel processes, for --dataset-size
     transformers-version = "5.2"  # the transformers the configs are for (default: installed)
 
+    [tool.lrguard.per-file-ignores]   # glob -> codes never reported in matching files
+    "legacy/*.yaml" = ["LRG004"]      # globs are relative to the folder of pyproject.toml
+
 Command-line options override these; ``--ignore`` adds to ``ignore``.
 """
 
@@ -33,6 +36,7 @@ KEYS = (
     "world-size",
     "kind",
     "transformers-version",
+    "per-file-ignores",
 )
 
 
@@ -53,6 +57,7 @@ class Settings:
     world_size: int | None = None
     kind: str | None = None
     transformers_version: str | None = None
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -121,6 +126,22 @@ def check_codes(codes: Sequence[str], where: str) -> list[str]:
     return checked
 
 
+def _per_file_ignores(path: Path, value: Any) -> dict[str, list[str]]:
+    """``per-file-ignores``: a table of glob -> rule codes (each checked)."""
+    if not isinstance(value, dict):
+        raise SettingsError(
+            f"{path}: [tool.lrguard] per-file-ignores={value!r} must be a table of glob -> "
+            'codes, e.g. per-file-ignores = {"legacy/*.yaml" = ["LRG004"]}'
+        )
+    table: dict[str, list[str]] = {}
+    for pattern, codes in value.items():
+        where = f"{path}: [tool.lrguard] per-file-ignores {pattern!r}"
+        if not pattern.strip():
+            raise SettingsError(f'{where}: an empty glob; name files, e.g. "legacy/*.yaml"')
+        table[pattern] = check_codes(_str_list(path, f"per-file-ignores {pattern!r}", codes), where)
+    return table
+
+
 def load_settings(pyproject: Path | None) -> Settings:
     """Read ``[tool.lrguard]`` from ``pyproject`` (an empty ``Settings`` when absent).
 
@@ -177,6 +198,7 @@ def load_settings(pyproject: Path | None) -> Settings:
         world_size=world,
         kind=table.get("kind"),
         transformers_version=version.strip() if version is not None else None,
+        per_file_ignores=_per_file_ignores(pyproject, table.get("per-file-ignores", {})),
     )
 
 
