@@ -294,9 +294,9 @@ def run_check(args: argparse.Namespace) -> int:
         root=settings.path.parent if settings.path is not None else None,
     )
     reports = _check_reports(args, options)
-    if not reports:
-        _error("no YAML/JSON config files found under the given paths")
-        return EXIT_UNUSABLE
+    if not reports:  # nothing to check is no failure (a hook on a commit without configs)
+        _error("warning: no YAML/JSON config files found under the given paths")
+        return EXIT_OK
     if args.statistics:
         output = render_statistics(reports, "json" if fmt == "json" else "text", args.quiet)
     else:

@@ -94,8 +94,8 @@ def test_non_configs_are_skipped_with_a_reason_and_keep_exit_0(run, write, tmp_p
 def test_missing_path_and_folder_reasons(run, tmp_path):
     code, out, _ = run("check", tmp_path / "nope.yaml")
     assert code == 2 and "nope.yaml: unusable: no such file" in out
-    code, _, err = run("check", tmp_path)  # an empty folder: nothing to check
-    assert code == 2 and "no YAML/JSON config files" in err
+    code, _, err = run("check", tmp_path)  # an empty folder: nothing to check, as in ruff
+    assert code == 0 and "warning: no YAML/JSON config files" in err
 
 
 def test_empty_file_is_skipped_not_unusable(run, write):

@@ -109,6 +109,8 @@ def test_pre_commit_hook_runs_from_this_repository(tmp_path):
     (repo / "chart" / "templates").mkdir(parents=True)
     (repo / "train.yaml").write_text(BAD)
     (repo / "data.json").write_text('[{"text": "a sentence", "label": 1}]\n')
+    for name in ("dev.json", "test.json"):  # five files: pre-commit would split them in two
+        (repo / name).write_text('[{"text": "another sentence", "label": 0}]\n')
     (repo / "chart" / "templates" / "job.yaml").write_text(
         "apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers:\n"
         "        - args: [--learning_rate, {{ .Values.learningRate | quote }}]\n"
@@ -132,7 +134,8 @@ def test_pre_commit_hook_runs_from_this_repository(tmp_path):
     result = try_repo()
     assert result.returncode == 1, result.stdout + result.stderr  # the hook failed the commit
     assert "LRG002 [error]" in result.stdout
-    assert "2 skipped (not training configs), 0 unusable" in result.stdout
+    assert "4 skipped (not training configs), 0 unusable" in result.stdout
+    assert result.stdout.count("config(s) checked") == 1  # one run, one summary (serial)
     (repo / "train.yaml").write_text(BAD.replace("1.0e-4", "1.0e-6"))
     result = try_repo()  # the dataset and the Helm template beside it are skipped
     assert result.returncode == 0, result.stdout + result.stderr
