@@ -23,6 +23,11 @@ sweep's raw curve and the grid are written to ``benchmarks/results/range_test_qu
 so the suggestion rule can be studied offline on the recorded curves.
 
 ``python -m benchmarks.bench_range_test_quality [task ...]`` runs the named tasks only.
+
+Design half and report half, fixed before any new task was built or run: the six tasks
+above (``DESIGN_TASKS``) chose the current suggestion rule, so they are the design half; every
+task added after them forms the report half. A suggestion rule is chosen and tuned on the
+design half only, and the acceptance numbers are read from the report half only.
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ RATIO_BUDGET = 3.0
 OURS = "lrguard"
 PEERS = ("steepest", "valley", "torch-lr-finder")
 METHODS = ("lrguard", "steepest", "valley", "minimum", "torch-lr-finder")
+DESIGN_TASKS = (
+    "flair-textclassifier",
+    "flair-sequencetagger",
+    "hf-bert-from-scratch",
+    "hf-bert-fine-tune",
+    "flair-textclassifier-adamw",
+    "hf-bag-of-words-sgd",
+)
+"""The design half: the tasks a suggestion rule may be chosen and tuned on. Every other task
+in ``range_tasks.TASKS`` is in the report half."""
 RESULTS = Path(__file__).resolve().parent / "results" / "range_test_quality.json"
 
 
