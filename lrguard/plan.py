@@ -127,6 +127,36 @@ class DeepSpeedPlan:
 
 
 @dataclass(kw_only=True)
+class AcceleratePlan:
+    """How accelerate's ``AcceleratedScheduler`` steps a prepared scheduler (its ``step``:
+    ``num_processes`` scheduler steps per optimizer step unless ``split_batches`` or
+    ``step_scheduler_with_optimizer=False``).
+
+    Attributes:
+        processes: the processes of the job (``accelerator.num_processes``).
+        step_with_optimizer: ``Accelerator(step_scheduler_with_optimizer=...)``.
+        split_batches: ``split_batches`` of the accelerator's dataloader config.
+        optimizer_steps: the optimizer steps of the run on each process.
+
+    Example:
+        >>> AcceleratePlan(processes=4, optimizer_steps=100).steps_per_optimizer_step
+        4
+    """
+
+    processes: int
+    step_with_optimizer: bool = True
+    split_batches: bool = False
+    optimizer_steps: int = 0
+
+    @property
+    def steps_per_optimizer_step(self) -> int:
+        """Scheduler steps per optimizer step, as ``AcceleratedScheduler.step`` takes them."""
+        if self.step_with_optimizer and not self.split_batches:
+            return max(1, self.processes)
+        return 1
+
+
+@dataclass(kw_only=True)
 class ConfigSource:
     """How ``lrguard check`` read a config file into the plan (None for live runs).
 
@@ -188,7 +218,10 @@ class TrainingPlan:
             (False), or it is not known (None).
         source: how ``lrguard check`` read the config (None for live runs).
         trajectory: the per-step rates of a real scheduler object, replayed by
-            ``torch_lrguard`` (None for configs): the input of LRG060 - LRG067.
+            ``torch_lrguard`` (None for configs): the input of LRG060 - LRG068.
+        accelerate: how accelerate steps the replayed scheduler (then ``trajectory``
+            counts scheduler steps, ``steps_per_optimizer_step`` per optimizer step); None
+            when the run steps it itself.
         locations: field name -> config key path, for messages.
         lines: field name -> line in the config file.
 
@@ -219,6 +252,7 @@ class TrainingPlan:
     pretrained: bool | None = None
     source: ConfigSource | None = None
     trajectory: Trajectory | None = None
+    accelerate: AcceleratePlan | None = None
     locations: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 

@@ -14,6 +14,9 @@ model card, ``stateful_callbacks``, the tracker relay, stopping the trainer.
 * :meth:`RunLog.resume_state` / :meth:`RunLog.restore` carry the records (and the
   integration's counters) through a checkpoint, keyed by the guard instance
   (:func:`instance_key`), so that two guards on one trainer never read each other's state.
+  They also carry the facts of the schedule the run trains with (:attr:`RunLog.schedule`,
+  ``lrguard.resume.ScheduleFacts.to_dict()``), so that a resume can compare its own
+  schedule with the checkpoint's exactly (:attr:`RunLog.resumed_schedule`, LRG024).
 * The texts of training-time events (LRG009 anneal, LRG010 stop, LRG022 floor reached) are
   built here, once for every framework.
 
@@ -51,7 +54,7 @@ from lrguard.numbers import fmt
 SCHEMA = 2
 """Version of :meth:`RunLog.resume_state` (1: no ``instance`` key)."""
 
-RESERVED = ("schema", "instance", "decisions")
+RESERVED = ("schema", "instance", "decisions", "schedule")
 """Keys of the resume state that belong to the run log, not to an integration's counters."""
 
 
@@ -122,6 +125,10 @@ class RunLog:
 
     Attributes:
         records: every decision record of the run, in order (the same on every process).
+        schedule: the facts of the schedule this run trains with (JSON-safe, saved in the
+            resume state under ``schedule``); None: not recorded.
+        resumed_schedule: the ``schedule`` of the state this run was restored from (the
+            checkpoint's); None: not restored, or not recorded there.
 
     Example:
         >>> import logging
@@ -147,6 +154,8 @@ class RunLog:
         self.main_process = main_process
         self.instance = instance
         self.records: list[dict[str, Any]] = []
+        self.schedule: dict[str, Any] | None = None
+        self.resumed_schedule: dict[str, Any] | None = None
         self._pending: list[dict[str, Any]] = []
         self._said: set[str] = set()
         self._sink = DecisionLog(framework, logger, path if main_process else None)
@@ -223,7 +232,8 @@ class RunLog:
 
     def resume_state(self, *, instance: str | None = None, **counters: Any) -> dict[str, Any]:
         """JSON-safe state for a checkpoint: the records, the instance's key, the schema
-        version and the integration's ``counters`` (e.g. ``floor=watch.to_dict()``).
+        version, the schedule's facts (when recorded) and the integration's ``counters``
+        (e.g. ``floor=watch.to_dict()``).
 
         Args:
             instance: the guard's key now (default: the one given at construction).
@@ -231,7 +241,7 @@ class RunLog:
 
         Raises:
             ValueError: a counter named like a key of the run log (``schema``,
-                ``instance``, ``decisions``).
+                ``instance``, ``decisions``, ``schedule``).
         """
         clash = set(counters) & set(RESERVED)
         if clash:
@@ -239,21 +249,26 @@ class RunLog:
                 f"resume_state counters {sorted(clash)}: these keys belong to the run log. "
                 "Fix: name the counters differently."
             )
-        return {
+        state: dict[str, Any] = {
             "schema": SCHEMA,
             "instance": self.instance if instance is None else instance,
             "decisions": list(self.records),
-            **counters,
         }
+        if self.schedule is not None:
+            state["schedule"] = dict(self.schedule)
+        return {**state, **counters}
 
     def restore(self, data: Any) -> dict[str, Any]:
         """Continue from a saved ``resume_state`` (tolerant of schema 1 and foreign input).
 
         The records saved become this run's records (not logged or written again, not sent
-        to the trackers again); the integration's counters are returned.
+        to the trackers again); the saved schedule facts become ``resumed_schedule``; the
+        integration's counters are returned.
         """
         if not isinstance(data, dict):
             return {}
+        saved_schedule = data.get("schedule")
+        self.resumed_schedule = dict(saved_schedule) if isinstance(saved_schedule, dict) else None
         saved = data.get("decisions") or []
         self.records[:] = [dict(r) for r in saved if isinstance(r, dict)]
         self._pending = []

@@ -19,7 +19,12 @@ TRAJECTORY_RULES = "LRG06"
 """The codes of the rules that read a replayed scheduler (LRG060 - LRG069)."""
 
 
-def _validate(optimizer: Any, scheduler: Any, total_steps: Any, metric_mode: Any) -> None:
+def validate(optimizer: Any, scheduler: Any, total_steps: Any, metric_mode: Any) -> None:
+    """Refuse arguments that cannot be checked, naming the argument, its value and the fix.
+
+    Raises:
+        TypeError / ValueError: the argument that cannot be used.
+    """
     opt = unwrap_optimizer(optimizer)
     if not hasattr(opt, "param_groups") or not hasattr(opt, "defaults"):
         raise TypeError(
@@ -56,7 +61,7 @@ def scheduler_plan(
     Raises:
         TypeError / ValueError: an argument that cannot be checked (the message names it).
     """
-    _validate(optimizer, scheduler, total_steps, metric_mode)
+    validate(optimizer, scheduler, total_steps, metric_mode)
     policy = policy or GuardPolicy()
     opt = unwrap_optimizer(optimizer)
     trajectory = replay(
@@ -94,6 +99,11 @@ def check_scheduler(
     above the optimizer's rate, near zero most of the run, restarts, warmup never ends,
     non-finite rates, not replayable, metric-driven worst case).
 
+    A scheduler prepared with accelerate (``accelerator.prepare`` returns an
+    ``AcceleratedScheduler``) is checked as accelerate steps it, ``num_processes`` times per
+    optimizer step unless ``split_batches`` or ``step_scheduler_with_optimizer=False``: see
+    ``check_accelerated`` (LRG068); ``total_steps`` then counts optimizer steps per process.
+
     Unlike the integrations' pre-flight, nothing is adjusted (the objects are the user's)
     and only ``on_violation="error"`` raises: this is a check whose caller decides.
 
@@ -127,6 +137,12 @@ def check_scheduler(
         >>> [f.code for f in check_scheduler(opt, sched, 1000)]
         ['LRG063']
     """
+    from torch_lrguard.accelerate import check_accelerated, is_accelerated_scheduler
+
+    if is_accelerated_scheduler(scheduler):
+        return check_accelerated(
+            scheduler, total_steps, optimizer=optimizer, policy=policy, metric_mode=metric_mode
+        )
     policy = policy or GuardPolicy()
     plan = scheduler_plan(optimizer, scheduler, total_steps, policy=policy, metric_mode=metric_mode)
     result = preflight(plan, policy)

@@ -134,6 +134,9 @@ def llamafactory_view(data: Mapping[str, Any]) -> HfView:
         return _llamafactory_v1(data)
     view = hf_view(data)
     view.coerces_strings = True
+    if data.get("early_stopping_steps") is not None:  # run_exp's EarlyStoppingCallback patience
+        view.args["early_stopping_patience"] = data["early_stopping_steps"]
+        view.locations["early_stopping_patience"] = "early_stopping_steps"
     return view
 
 

@@ -9,12 +9,15 @@ from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._optimizers import takes_own_warmup
 
 
 def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG023: warmup set for a schedule without a warmup phase."""
     view = schedule_view(plan)
     if view is None or view.spec is None or view.spec.uses_warmup:
+        return
+    if takes_own_warmup(plan.optimizer):  # the schedule-free optimizer warms up itself
         return
     for field, raw in (
         ("warmup_steps", plan.schedule.warmup_steps),
@@ -42,7 +45,9 @@ register(
         severity=Severity.WARNING,
         summary="Warmup set for a schedule without a warmup phase.",
         what="Flags warmup_steps / warmup_ratio with constant, reduce_lr_on_plateau and "
-        "greedy, which Trainer builds without warmup.",
+        "greedy, which Trainer builds without warmup. Not with optim='schedule_free_adamw' or "
+        "'schedule_free_sgd': transformers gives warmup_steps to the optimizer, which warms up "
+        "itself (LRG026 covers that pairing).",
         why="The run starts at the full rate although the config asks for a warmup.",
         example=("lr_scheduler_type: constant\nwarmup_steps: 100"),
         corrected=("lr_scheduler_type: constant_with_warmup\nwarmup_steps: 100"),

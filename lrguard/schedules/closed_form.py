@@ -316,6 +316,12 @@ def evaluate(
         ScheduleError: the kwargs do not fit the formula (the message names them).
     """
     many = isinstance(steps, range | Sequence) or hasattr(steps, "__array__")
+    containers = sorted(k for k, v in kwargs.items() if isinstance(v, list | tuple | dict | set))
+    if containers:  # no schedule takes a list or a mapping: numpy would broadcast it
+        raise ScheduleError(
+            f"lr_scheduler_kwargs {containers} for {name}: a list or mapping where a single "
+            "value is expected"
+        )
     try:
         if many and _numpy() is None:  # a plain install: one step at a time, as a list
             return [formula(_Scalar, float(step), **params, **kwargs) for step in steps]
@@ -325,7 +331,7 @@ def evaluate(
             steps = list(steps)
         xp, s = _backend(steps)
         return formula(xp, s, **params, **kwargs)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise ScheduleError(f"lr_scheduler_kwargs {sorted(kwargs)} for {name}: {err}") from None
 
 

@@ -9,6 +9,7 @@ scheduler object (``example_kind="torch"``) by running the snippet and passing i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,7 +79,30 @@ def _suggests(rule: Rule, code: str) -> bool:
     return decision.after is not None
 
 
+def _fires_on_resume(rule: Rule, path: Path) -> bool:
+    """LRG024: ``lrguard check --resume-from`` a checkpoint the guard wrote 400 steps into a
+    1,000-step linear run with 100 warmup steps at 2e-5."""
+    from lrguard.resume import ScheduleFacts, add_resume_findings
+
+    folder = path.parent / "checkpoint-400"
+    folder.mkdir(exist_ok=True)
+    facts = ScheduleFacts(name="linear", learning_rate=2e-5, warmup_steps=100, total_steps=1000)
+    saved = {"resume_state": {"schedule": facts.to_dict()}}
+    state = {
+        "global_step": 400,
+        "max_steps": 1000,
+        "stateful_callbacks": {"LRGuardCallback": {"attributes": saved}},
+    }
+    (folder / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
+    options = CheckOptions()
+    reports = check_paths([path], options)
+    assert add_resume_findings(reports, folder, options) is None
+    return rule.code in [f.code for r in reports for f in r.findings]
+
+
 def _fires(rule: Rule, path: Path) -> bool:
+    if rule.code == "LRG024":
+        return _fires_on_resume(rule, path)
     if rule.check is None:
         return EVENTS[rule.code](simulate_result(load_config(path)))
     reports = check_paths([path], CheckOptions())

@@ -396,6 +396,9 @@ SCENARIOS: dict[str, Any] = {
     "optim_sgd": trains(optim="sgd", learning_rate=1e-2),
     "optim_adafactor_lr_unset": trains(optim="adafactor", learning_rate=None),
     "optim_schedule_free_adamw": trains(optim="schedule_free_adamw", lr_scheduler_type="constant"),
+    "optim_schedule_free_adamw_own_warmup": trains(
+        optim="schedule_free_adamw", lr_scheduler_type="constant", warmup_steps=2
+    ),
     "bf16_cpu": trains(bf16=True),
     "peft_lora": peft_lora,
     "report_to_tensorboard": trains(report_to=["tensorboard"]),
@@ -409,6 +412,7 @@ NEEDS = {
     "hyperparameter_search_optuna": "optuna",
     "peft_lora": "peft",
     "optim_schedule_free_adamw": "schedulefree",
+    "optim_schedule_free_adamw_own_warmup": "schedulefree",
     "report_to_tensorboard": "tensorboard",
 }
 ACTS = {
@@ -416,6 +420,7 @@ ACTS = {
     "scheduler_cosine_warmup_with_min_lr": "no floor given: the guard sets min_lr_rate (LRG005)",
     "scheduler_warmup_stable_decay": "no num_decay_steps: refused at Trainer() (LRG005)",
     "scheduler_greedy": "default min_lr above the rate: the guard lowers it (LRG013)",
+    "resume_changed_max_steps": "the resumed schedule differs from the checkpoint's (LRG024)",
 }
 """Scenarios where the guard acts (a fix or a refusal), each with its own test below."""
 
@@ -487,6 +492,18 @@ def test_error_mode_refuses_before_the_first_step(tmp_path):
     assert twin.guarded.error.startswith("LRGuardError: ") and "LRG002" in twin.guarded.error
     assert twin.guarded.rates == []  # not one optimizer step
     assert [d["action"] for d in twin.guarded.decisions] == ["raised"]
+
+
+def test_resume_with_changed_max_steps_is_said_and_changes_nothing(tmp_path):
+    """A 4-step linear run resumed at step 2 with ``max_steps=6``: stock keeps the checkpoint's
+    step count on the 6-step schedule, so the rate no longer follows either schedule. The guard
+    warns (LRG024) at the resume and the run is stock's, step for step."""
+    twin = run_twin(SCENARIOS["resume_changed_max_steps"], tmp_path, name="resume_changed")
+    assert not twin.differences()
+    assert twin.stock.error is None and twin.stock.global_step == 6
+    said = [(d["rule"], d["action"], d["severity"]) for d in twin.guarded.decisions]
+    assert said == [("LRG024", "warned", "warning")], said
+    assert "max_steps" in twin.guarded.decisions[0]["message"]
 
 
 DEFAULTS_FIXED = {
