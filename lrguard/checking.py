@@ -11,9 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lrguard.configs.kinds import CONVERTING_READERS, READERS
-from lrguard.configs.loader import CHECKED, SKIPPED, UNUSABLE, ConfigResult, load_config
-from lrguard.configs.reading import CONFIG_SUFFIXES, UnusableConfig, read_text
+from lrguard.configs.kinds import CONVERTING_READERS, KINDS, READERS, Detection, detect_kind
+from lrguard.configs.loader import (
+    CHECKED,
+    SKIPPED,
+    UNUSABLE,
+    ConfigResult,
+    build_result,
+    load_config,
+)
+from lrguard.configs.reading import CONFIG_SUFFIXES, UnusableConfig, parse_document, read_text
 from lrguard.configs.steps import StepOptions
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
@@ -273,15 +280,21 @@ def file_options(path: Path, options: CheckOptions) -> CheckOptions:
 
 
 def _suppressed(
-    result: ConfigResult, source: Path, found: list[Finding], options: CheckOptions
+    result: ConfigResult,
+    source: Path,
+    found: list[Finding],
+    options: CheckOptions,
+    text: str | None = None,
 ) -> list[Finding]:
-    """``found`` without the findings the file's suppression comments hide, plus LRG034."""
+    """``found`` without the findings the file's suppression comments hide, plus LRG034
+    (``text``: the file's text when already in memory)."""
     if result.document is None or result.document.syntax != "yaml":
         return found
-    try:
-        text = read_text(source)
-    except UnusableConfig:
-        return found
+    if text is None:
+        try:
+            text = read_text(source)
+        except UnusableConfig:
+            return found
     if "lrguard" not in text.lower():  # no suppression comment: nothing more to import
         return found
     from lrguard.rules import all_rules
@@ -316,6 +329,40 @@ def _check(source: Path, options: CheckOptions, shown_as: Path | None = None) ->
     except Exception as err:  # a bug must not hide the other files' results
         reason = f"internal error while checking: {type(err).__name__}: {err}"
         return FileReport(ConfigResult(shown, UNUSABLE, " ".join(reason.split())))
+
+
+def check_source(text: str, path: Path, options: CheckOptions) -> FileReport:
+    """Check ``text`` as the content of the file ``path`` (its suffix, its folder for a
+    ``deepspeed:`` file it names, its ``per_file_ignores``) without reading or writing the
+    file: how ``lrguard check --fix`` checks a rewrite before writing it. Never raises.
+
+    Example:
+        >>> check_source("learning_rate: 1e-5\\nmax_steps: 9\\n", Path("a.yaml"),
+        ...              CheckOptions()).findings[0].code
+        'LRG004'
+    """
+    try:
+        options = file_options(path, options)
+        try:
+            doc = parse_document(path, text)
+        except UnusableConfig as err:
+            status = UNUSABLE if err.config_like else SKIPPED
+            return FileReport(ConfigResult(path, status, str(err)))
+        if options.kind is not None:
+            if options.kind not in KINDS:
+                reason = f"unknown --kind {options.kind!r}; use one of {KINDS}"
+                return FileReport(ConfigResult(path, UNUSABLE, reason))
+            detection = Detection(options.kind, f"--kind {options.kind}")
+        else:
+            detection = detect_kind(doc.data)
+        result = build_result(doc, detection, options.steps)
+        found = findings_for(result, options)
+        if result.status == CHECKED:
+            found = _suppressed(result, path, found, options, text)
+        return FileReport(result, found)
+    except Exception as err:  # a bug must not hide the other files' results
+        reason = f"internal error while checking: {type(err).__name__}: {err}"
+        return FileReport(ConfigResult(path, UNUSABLE, " ".join(reason.split())))
 
 
 def check_file(path: Path, options: CheckOptions) -> FileReport:
@@ -400,6 +447,7 @@ __all__ = [
     "Summary",
     "check_file",
     "check_paths",
+    "check_source",
     "check_text",
     "expand_paths",
     "file_options",

@@ -20,6 +20,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lrguard import __version__
 from lrguard.checking import CheckOptions, FileReport, check_paths, check_text, summarize
@@ -84,17 +85,43 @@ def _add_length_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=KINDS, help="read every file as this config kind")
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else the width of the terminal
+    on stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, sized to the terminal without importing ``shutil``:
+    argparse imports it (and with it bz2 and lzma) only for the width, on every run."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", max(11, _terminal_columns() - 2))
+        super().__init__(prog, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lrguard`` command."""
     parser = argparse.ArgumentParser(
         prog="lrguard",
         description="Pre-flight checks of learning-rate settings in training configs.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"lrguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser(
         "check",
+        formatter_class=_Formatter,
         help="check config files or folders",
         description="Check HF TrainingArguments (TRL / alignment-handbook recipes too), "
         "LLaMA-Factory, axolotl, Flair and standalone DeepSpeed configs; other files (datasets, "
@@ -129,6 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the name of the config read from stdin (path -): decides YAML or JSON, "
         "per-file-ignores and the reported path",
     )
+    check.add_argument(
+        "--fix", action="store_true", help="write the safe fixes into the files, then report"
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff, write nothing (exit 1 when there is one)",
+    )
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        default=None,
+        help="with --fix / --diff, also apply fixes that change the run beyond the finding",
+    )
+    check.add_argument(
+        "--no-unsafe-fixes",
+        dest="unsafe_fixes",
+        action="store_false",
+        help="only safe fixes, whatever [tool.lrguard] unsafe-fixes says",
+    )
     check.add_argument("--select", type=_codes, help="only these rule codes/prefixes (comma list)")
     check.add_argument("--ignore", type=_codes, help="never report these codes (comma list)")
     check.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings")
@@ -136,10 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=_path, help="pyproject.toml to read [tool.lrguard] from")
     check.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     check.add_argument("-v", "--verbose", action="store_true", help="list skipped files, steps")
+    check.add_argument(
+        "--resume-from",
+        type=_path,
+        metavar="CHECKPOINT_DIR",
+        help="compare the configs' schedule with this checkpoint's trainer_state.json (LRG024)",
+    )
     _add_length_options(check)
 
     simulate = sub.add_parser(
         "simulate",
+        formatter_class=_Formatter,
         help="learning rate per step / epoch a config produces",
         description="Print the learning rate of every step (Hugging Face schedules) or "
         "epoch (Flair plateau annealing, worst case: the metric never improves).",
@@ -160,11 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     _add_length_options(simulate)
+    simulate.add_argument(
+        "--resume-from",
+        type=_path,
+        metavar="CHECKPOINT_DIR",
+        help="show the run resumed from this checkpoint: its rates, then the new schedule's",
+    )
 
-    rules = sub.add_parser("rules", help="list every rule")
+    rules = sub.add_parser("rules", help="list every rule", formatter_class=_Formatter)
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
-    explain = sub.add_parser("explain", help="explain one rule: what, why, example, fix")
+    explain = sub.add_parser(
+        "explain", help="explain one rule: what, why, example, fix", formatter_class=_Formatter
+    )
     explain.add_argument("code", metavar="CODE", help="rule code, e.g. LRG001")
     return parser
 
@@ -197,12 +259,20 @@ def _read_stdin() -> bytes:
     return stream.read(MAX_BYTES + 1)
 
 
-def _check_reports(args: argparse.Namespace, options: CheckOptions) -> list[FileReport]:
-    """Every path's reports in the order given; ``-`` is stdin, named ``--stdin-filename``."""
+def _check_reports(
+    args: argparse.Namespace,
+    options: CheckOptions,
+    stdin: list[tuple[bytes, FileReport]] | None = None,
+) -> list[FileReport]:
+    """Every path's reports in the order given; ``-`` is stdin, named ``--stdin-filename``
+    (its bytes and report are appended to ``stdin`` when given, for ``--fix``)."""
     reports: list[FileReport] = []
     for path in args.paths:
         if path == STDIN:
-            reports.append(check_text(_read_stdin(), args.stdin_filename or "-", options))
+            data = _read_stdin()
+            reports.append(check_text(data, args.stdin_filename or "-", options))
+            if stdin is not None:
+                stdin.append((data, reports[-1]))
         else:
             reports.extend(check_paths([path], options))
     return reports
@@ -217,6 +287,12 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--stdin-filename names the config read from stdin: also pass - as a path"
     if args.stdin_filename is not None and not args.stdin_filename.strip():
         return "--stdin-filename is empty: give the file name, e.g. train.yaml"
+    if args.fix and args.diff:
+        return "--fix writes the fixes, --diff only shows them: give one of the two"
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        return "--unsafe-fixes applies with --fix or --diff: add one of them"
+    if (args.fix or args.diff) and getattr(args, "resume_from", None) is not None:
+        return "--resume-from describes a resumed run: check it without --fix / --diff"
     if stdin_count and _is_terminal(sys.stdin):
         return "- reads a config from stdin, but stdin is a terminal: pipe the config in"
     if args.output_file is not None:
@@ -293,10 +369,36 @@ def run_check(args: argparse.Namespace) -> int:
         per_file_ignores=settings.per_file_ignores,
         root=settings.path.parent if settings.path is not None else None,
     )
-    reports = _check_reports(args, options)
+    stdin: list[tuple[bytes, FileReport]] = []
+    reports = _check_reports(args, options, stdin)
     if not reports:  # nothing to check is no failure (a hook on a commit without configs)
         _error("warning: no YAML/JSON config files found under the given paths")
         return EXIT_OK
+    if args.resume_from is not None:
+        from lrguard.resume import add_resume_findings
+
+        problem = add_resume_findings(reports, args.resume_from, options)
+        if problem is not None:
+            _error(problem)
+            return EXIT_UNUSABLE
+    strict = args.strict if args.strict is not None else bool(settings.strict)
+    if args.fix or args.diff:
+        from lrguard.fixing import FixRequest, run_fixes
+
+        unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else settings.unsafe_fixes
+        request = FixRequest(
+            write=args.fix,
+            unsafe=bool(unsafe),
+            fmt=fmt,
+            verbose=args.verbose,
+            quiet=args.quiet,
+            statistics=args.statistics,
+            strict=strict,
+            exit_zero=args.exit_zero,
+            output_file=args.output_file,
+            stdin=stdin[0] if stdin else None,
+        )
+        return run_fixes(reports, options, request)
     if args.statistics:
         output = render_statistics(reports, "json" if fmt == "json" else "text", args.quiet)
     else:
@@ -306,7 +408,6 @@ def run_check(args: argparse.Namespace) -> int:
     if problem is not None:
         _error(problem)
         return EXIT_UNUSABLE
-    strict = args.strict if args.strict is not None else bool(settings.strict)
     code = summarize(reports).exit_code(strict=strict)
     return EXIT_OK if args.exit_zero and code == EXIT_ERRORS else code
 
@@ -426,6 +527,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             every=args.every,
             out=sys.stdout,
             transformers_major=major_version(version),
+            resume_from=args.resume_from,
         )
     except SimulationError as err:
         _error(f"{args.path}: {err}")

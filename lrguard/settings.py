@@ -10,6 +10,7 @@ Example ``pyproject.toml``::
     exclude = ["examples/accelerate/*"]
     world-size = 8            # data-parallel processes, for --dataset-size
     transformers-version = "5.2"  # the transformers the configs are for (default: installed)
+    unsafe-fixes = false      # --fix / --diff also apply unsafe fixes
 
     [tool.lrguard.per-file-ignores]   # glob -> codes never reported in matching files
     "legacy/*.yaml" = ["LRG004"]      # globs are relative to the folder of pyproject.toml
@@ -37,6 +38,7 @@ KEYS = (
     "kind",
     "transformers-version",
     "per-file-ignores",
+    "unsafe-fixes",
 )
 
 
@@ -58,6 +60,7 @@ class Settings:
     kind: str | None = None
     transformers_version: str | None = None
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    unsafe_fixes: bool = False
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -84,10 +87,25 @@ def _load_toml(path: Path) -> dict[str, Any]:
                 ) from None
             return {}
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as err:
+        return tomllib.loads(_read_toml(path))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SettingsError(f"{path}: cannot read: {err}") from None
+
+
+def _read_toml(path: Path) -> str:
+    """The text of ``path`` as ``tomllib.load`` reads it (UTF-8)."""
+    with path.open("rb") as fh:
+        return fh.read().decode("utf-8")
+
+
+def _mentions_lrguard(path: Path) -> bool:
+    """``path`` can hold ``[tool.lrguard]``: every way to write that table names lrguard.
+    A ``pyproject.toml`` that does not is not parsed (tomllib costs a check's start-up)."""
+    try:
+        with path.open("rb") as fh:
+            return b"lrguard" in fh.read()
+    except OSError:
+        return True  # let the reader report it
 
 
 def _str_list(path: Path, key: str, value: Any) -> list[str]:
@@ -149,11 +167,16 @@ def load_settings(pyproject: Path | None) -> Settings:
         SettingsError: unreadable TOML, an unknown key, a value of the wrong type, a rule
             code in ``select`` / ``ignore`` that matches no rule.
     """
-    if pyproject is None:
+    if pyproject is None or not _mentions_lrguard(pyproject):
         return Settings()
     table = _load_toml(pyproject).get("tool", {}).get("lrguard", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{pyproject}: [tool.lrguard] must be a table")
+    if "fix" in table:
+        raise SettingsError(
+            f"{pyproject}: [tool.lrguard] fix is not a setting: a check never rewrites files "
+            "because of a setting; pass --fix (or --diff) on the command line"
+        )
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise SettingsError(
@@ -161,8 +184,11 @@ def load_settings(pyproject: Path | None) -> Settings:
             f"known: {', '.join(KEYS)}"
         )
     strict = table.get("strict")
-    if strict is not None and not isinstance(strict, bool):
-        raise SettingsError(f"{pyproject}: [tool.lrguard] strict={strict!r} must be true or false")
+    for key in ("strict", "unsafe-fixes"):
+        if table.get(key) is not None and not isinstance(table[key], bool):
+            raise SettingsError(
+                f"{pyproject}: [tool.lrguard] {key}={table[key]!r} must be true or false"
+            )
     world = table.get("world-size")
     if world is not None and (isinstance(world, bool) or not isinstance(world, int) or world < 1):
         raise SettingsError(
@@ -199,6 +225,7 @@ def load_settings(pyproject: Path | None) -> Settings:
         kind=table.get("kind"),
         transformers_version=version.strip() if version is not None else None,
         per_file_ignores=_per_file_ignores(pyproject, table.get("per-file-ignores", {})),
+        unsafe_fixes=bool(table.get("unsafe-fixes", False)),
     )
 
 

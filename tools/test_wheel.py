@@ -25,9 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHONS = ("python3.10", "python3.11", "python3.12", "python3.13")
 TEST_RUNNER = ("pytest>=8", "hypothesis>=6.100")
 COPIED = ("tests/__init__.py", "tests/conftest.py", "tests/core", "tests/cli", "examples")
-# Tests of the repository rather than the package: the GitHub Action installs lrguard from
-# its own checkout, which the wheel's environment does not have.
-REPOSITORY_ONLY = ("tests/cli/test_action.py",)
+# Tests of the repository rather than the package, which the wheel's environment does not
+# have: the GitHub Action installs lrguard from its own checkout; the benchmarks' scores.
+REPOSITORY_ONLY = (
+    "tests/cli/test_action.py",
+    "tests/core/test_range_benchmark_scores.py",
+)
 CHECK_INSTALLED = """
 import importlib.util, sys, lrguard
 where = lrguard.__file__

@@ -458,7 +458,22 @@ def read_document(path: Path) -> Document:
         ('1e-5', 2)
         >>> os.remove(name)
     """
-    text = read_text(path)
+    return parse_document(path, read_text(path))
+
+
+def parse_document(path: Path, text: str) -> Document:
+    """``text`` read as the file ``path`` would be (its suffix decides YAML or JSON).
+
+    Used for a file's text already in memory (the rewrite of ``lrguard check --fix``, checked
+    again before it is written).
+
+    Raises:
+        UnusableConfig: as ``read_document``.
+
+    Example:
+        >>> parse_document(Path("t.json"), '{"learning_rate": 1e-5}').data
+        {'learning_rate': 1e-05}
+    """
     syntax = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
     if not text.strip():  # an empty file: nothing to check (reported as skipped)
         data, (lines, repeated) = None, _NO_KEYS

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lrguard.checking import CheckOptions, check_paths
 from lrguard.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +39,16 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def corpus_reports():
+    """``lrguard check`` of the corpus with default options, once per test session (the
+    corpus tests only read it)."""
+    return check_paths([CORPUS], CheckOptions()) if CORPUS.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def corpus_wide_reports():
+    """``lrguard check`` of the wider corpus with default options, once per test session."""
+    return check_paths([CORPUS_WIDE], CheckOptions()) if CORPUS_WIDE.is_dir() else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrguard.checking import CheckOptions, check_paths, summarize
+from lrguard.checking import summarize
 from tests.cli.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
@@ -86,8 +86,8 @@ EXPECTED_SEVERITY = {"error": 4, "warning": 6, "info": 81}
 
 
 @pytest.fixture(scope="module")
-def reports():
-    return check_paths([CORPUS], CheckOptions())
+def reports(corpus_reports):
+    return corpus_reports
 
 
 def test_corpus_has_347_files_all_read(reports):

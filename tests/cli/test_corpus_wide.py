@@ -61,8 +61,8 @@ FRACTION = re.compile(r"^warmup_steps:\s*0\.\d+\s*(#.*)?$")
 
 
 @pytest.fixture(scope="module")
-def reports():
-    return check_paths([CORPUS_WIDE], CheckOptions())
+def reports(corpus_wide_reports):
+    return corpus_wide_reports
 
 
 def _rel(report) -> str:
