@@ -15,7 +15,6 @@ it finds nothing.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ import torch
 import transformers
 from transformers import get_scheduler
 
+from hf_lrguard._logging import get_logger
 from lrguard.numbers import fmt, parse_number
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings
@@ -36,7 +36,7 @@ from lrguard.schedules.table import (
 )
 from torch_lrguard.replay import base_rates, shadow_optimizer
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 PLATEAU_SETTINGS = (
     "mode",

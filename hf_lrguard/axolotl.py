@@ -27,7 +27,6 @@ of the config.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from hf_lrguard._live import what_differs
+from hf_lrguard._logging import get_logger
 from hf_lrguard.callback import LRGuardCallback
 from lrguard.checking import CheckOptions, findings_for
 from lrguard.configs.hf_view import axolotl_view
@@ -60,7 +60,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - only without axolot
         "hf_lrguard.axolotl needs axolotl: pip install axolotl", name=missing.name
     ) from missing
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 POLICY_KEY = "lrguard"
 NOT_CHECKED = ("plugins", POLICY_KEY)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from hf_lrguard._live import (
     unwrap,
     what_differs,
 )
+from hf_lrguard._logging import get_logger
+from hf_lrguard._resume import resume_decisions
 from hf_lrguard._trackers import TrackerRelay
 from hf_lrguard._user_scheduler import (
     REFUSAL_NOTE,
@@ -35,7 +36,7 @@ from lrguard.numbers import parse_number
 from lrguard.policy import GuardPolicy, resolve_policy
 from lrguard.run_log import UNKNOWN_LENGTH_NOTE, RunLog, instance_key, latest_state
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 FRAMEWORK = "hf"
 
@@ -210,6 +211,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
             decisions = self._read_back(
                 decisions + late, args, optimizer, scheduler, state, [s * scale for s in starts]
             )
+        decisions += resume_decisions(self, args, state, optimizer, scheduler, decisions)
         for decision in decisions:
             self.run_log.emit(decision, echo=id(decision) not in announced)
         self._publish(state)  # always: a run resumed from a checkpoint without the guard's

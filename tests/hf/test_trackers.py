@@ -220,3 +220,91 @@ def test_no_tracker_no_warning_no_console_duplicate(tmp_path, caplog, capsys, di
     # the decisions are kept in the trainer's state; log_history gets nothing of them
     assert guard_records(trainer) == records
     assert not [e for e in trainer.state.log_history if any("lrguard/" in k for k in e)]
+
+
+# -- the form each tracker takes ------------------------------------------------------------
+KNOWN_DEFAULT = {"CometCallback", "TrackioCallback", "SwanLabCallback"}
+"""Trackers that keep the default form (text through ``on_log``): their ``on_log`` passes
+any value on."""
+
+
+def test_every_tracker_of_report_to_has_a_form():
+    """A tracker a newer transformers adds fails here until its row is decided."""
+    from transformers.integrations import INTEGRATION_TO_CALLBACK
+
+    from hf_lrguard._trackers import FORMS
+
+    for name, cls in INTEGRATION_TO_CALLBACK.items():
+        rows = [c.__name__ for c in cls.__mro__ if c.__name__ in FORMS]
+        assert rows or cls.__name__ in KNOWN_DEFAULT, (name, cls.__name__)
+
+
+@pytest.mark.parametrize(
+    ("record", "numbers"),
+    [
+        (  # a rate per param group: one key per group
+            {"rule": "LRG022", "severity": "info", "after": {"lr": [1e-6, 2e-6]}},
+            {
+                "lrguard/LRG022/severity": 20,
+                "lrguard/LRG022/lr/0/after": 1e-6,
+                "lrguard/LRG022/lr/1/after": 2e-6,
+            },
+        ),
+        (  # a number written as text, an infinite one, a flag: no number to send
+            {
+                "rule": "LRG004",
+                "severity": "warning",
+                "before": {"learning_rate": "1e-5"},
+                "after": {"learning_rate": float("inf"), "flag": True},
+            },
+            {"lrguard/LRG004/severity": 30},
+        ),
+        (  # plain numbers, no severity
+            {"rule": "LRG001", "before": 0.1, "after": [0.01]},
+            {"lrguard/LRG001/before": 0.1, "lrguard/LRG001/after": 0.01},
+        ),
+    ],
+)
+def test_numeric_form(record, numbers):
+    from hf_lrguard._trackers import tracker_numbers
+
+    assert tracker_numbers(record) == numbers
+
+
+RECORD2 = {"rule": "LRG098", "severity": "warning", "action": "warned", "message": "later."}
+
+
+class SendsTwo(TrainerCallback):
+    """Sends two records from ``on_train_begin``, once the trackers are set up."""
+
+    def __init__(self) -> None:
+        self.relay = TrackerRelay()
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.relay.send([RECORD, RECORD2], state)
+
+
+def test_a_failing_tracker_api_is_said_once_and_the_run_goes_on(tmp_path, monkeypatch, caplog):
+    pytest.importorskip("tensorboard")
+    from hf_lrguard import _trackers
+
+    calls = []
+
+    def broken(callback, record, lines):
+        calls.append(record["rule"])
+        raise ConnectionError("tracking server unreachable")
+
+    row = _trackers.Form(text_logs=True, write_text=broken)
+    monkeypatch.setitem(_trackers.FORMS, "TensorBoardCallback", row)
+    sender = SendsTwo()
+    trainer = make_trainer(make_args(tmp_path, report_to="tensorboard", max_steps=4), [sender])
+    with caplog.at_level(logging.WARNING, logger="hf_lrguard"):
+        trainer.train()
+    assert trainer.state.global_step == 4
+    assert calls == ["LRG099"]  # not tried again after the failure
+    said = [r.getMessage() for r in caplog.records if "could not write" in r.getMessage()]
+    assert len(said) == 1 and "ConnectionError: tracking server unreachable" in said[0]
+    assert sender.relay.lines == [
+        tracker_logs(r)[f"lrguard/{r['rule']}"] for r in (RECORD, RECORD2)
+    ]
+    assert_written([RECORD, RECORD2], tensorboard_texts(tmp_path / "out"))  # on_log still works
