@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,21 @@ from flair.training_utils import store_embeddings
 
 from lrguard.range_test import (
     RangeTestResult,
-    SweepRecorder,
-    SweepSettings,
-    check_policy,
     consistent_floor,
     remove_if_empty,
     save_or_warn,
 )
 from lrguard.range_test.floor import round_rate
-from torch_lrguard.range_test import CyclingBatches, run_sweep
+from lrguard.range_test.race import (
+    MULTI_SWEEPS,
+    RACE_BUDGET,
+    RACE_CANDIDATES,
+    RACE_HELD_OUT,
+    check_race_settings,
+)
+from lrguard.range_test.request import prepare_sweep, refuse_train_keywords
+from lrguard.range_test.suggest import DEFAULT_METHOD
+from torch_lrguard.range_test import run_range_test
 from torch_lrguard.snapshot import TrainingSnapshot
 
 log = logging.getLogger("flair.lrguard")
@@ -49,53 +56,29 @@ def _chunks(batch: list[Any], size: int | None) -> list[list[Any]]:
     return [batch[i : i + size] for i in range(0, len(batch), size)]
 
 
-_TRAIN_ONLY = {
-    "max_epochs": "the range test trains num_steps mini-batches, not epochs",
-    "patience": "the sweep does not anneal: annealing settings belong to train()",
-    "anneal_factor": "the sweep does not anneal: annealing settings belong to train()",
-    "min_learning_rate": "the floor is suggested from the sweep (result.arguments)",
-    "initial_extra_patience": "the sweep does not anneal: annealing settings belong to train()",
-    "anneal_with_restarts": "the sweep does not anneal: annealing settings belong to train()",
-    "train_with_dev": "the sweep trains on the training split only",
-    "shuffle": "the sweep always shuffles the training split",
-    "epoch": "the range test trains num_steps mini-batches, not epochs",
-    "plugins": "the sweep runs no plugins",
-}
-"""``ModelTrainer.train`` keywords that mean nothing to the sweep, and why."""
-
-
 def _check_optimizer_kwargs(
     trainer: Any, optimizer: type[torch.optim.Optimizer], kwargs: dict[str, Any]
 ) -> None:
-    """Refuse keywords the optimizer does not take before anything is created or trained
-    (they are passed to ``optimizer(...)``); a ``train()`` keyword is named as such."""
+    """Refuse keywords that must not reach ``optimizer(...)`` before anything is created or
+    trained; a ``train()`` keyword is named as such (``refuse_train_keywords``)."""
     try:
-        signature = inspect.signature(optimizer)
+        params = inspect.signature(optimizer).parameters.values()
     except (TypeError, ValueError):  # a builtin without a signature: the optimizer decides
-        return
-    params = signature.parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    accepted = {p.name for p in params}
+        params = None
+    accepted: set[str] | None = None
+    if params is not None and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        accepted = {p.name for p in params}
     train = getattr(trainer, "train", None)
     try:
         train_keywords = set(inspect.signature(train).parameters) if train else set()
     except (TypeError, ValueError):
         train_keywords = set()
-    for name in kwargs:
-        if name in accepted:
-            continue
-        if name in _TRAIN_ONLY or name in train_keywords:
-            why = _TRAIN_ONLY.get(name, "it is a ModelTrainer.train() setting")
-            raise TypeError(
-                f"{name}={kwargs[name]!r} is a train() keyword, not one of "
-                f"find_learning_rate's or {optimizer.__name__}'s: {why}. Fix: drop "
-                f"{name}= here and pass it to trainer.train(...)"
-            )
-        raise TypeError(
-            f"{name}={kwargs[name]!r} is not a keyword of find_learning_rate nor of "
-            f"{optimizer.__name__}: the extra keywords go to the optimizer. Fix: drop {name}="
-        )
+    refuse_train_keywords(
+        kwargs,
+        receiver=optimizer.__name__,
+        accepted=accepted,
+        train_keywords=train_keywords - {"optimizer", "kwargs"},
+    )
 
 
 def find_learning_rate(
@@ -115,7 +98,12 @@ def find_learning_rate(
     mode: str = "exponential",
     smoothing: float = 0.98,
     diverge_factor: float = 4.0,
-    method: str = "lrguard",
+    method: str = DEFAULT_METHOD,
+    sweeps: int = MULTI_SWEEPS,
+    race_candidates: int = RACE_CANDIDATES,
+    race_budget: int = RACE_BUDGET,
+    race_held_out: int = RACE_HELD_OUT,
+    seed: int | None = None,
     policy: Any = None,
     keep_copy_on_disk: bool = False,
     progress: bool = True,
@@ -143,8 +131,11 @@ def find_learning_rate(
         mini_batch_size / mini_batch_chunk_size / max_grad_norm / use_amp: as in ``train``.
         start_lr / end_lr / num_steps / mode / smoothing / diverge_factor: the sweep
             (``lrguard.range_test.SweepSettings``).
-        method: the suggestion method to choose (``lrguard``, ``steepest``, ``valley``,
-            ``minimum``); all are computed and stored.
+        method: the suggestion method to choose: ``lrguard`` (default), ``steepest``,
+            ``valley``, ``minimum`` (one sweep; all four are computed and stored), ``multi``
+            or ``race`` (``torch_lrguard.range_test.find_learning_rate`` describes them).
+        sweeps / race_candidates / race_budget / race_held_out / seed: ``multi`` and
+            ``race`` settings (same seed, same suggestion).
         policy: the ``GuardPolicy`` whose ratio sets the suggested ``min_learning_rate``.
         keep_copy_on_disk: keep the copy of the model in ``base_path`` instead of in memory.
         progress: show a progress bar.
@@ -161,13 +152,15 @@ def find_learning_rate(
             ``max_epochs`` or ``patience`` is named as such), or a ``policy`` that is not a
             ``GuardPolicy``; raised before anything trains or any folder is created.
     """
-    settings = SweepSettings(
+    settings = prepare_sweep(
         start_lr=start_lr,
         end_lr=end_lr,
         num_steps=num_steps,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         smoothing=smoothing,
         diverge_factor=diverge_factor,
+        method=method,
+        policy=policy,
     )
     if decoder_learning_rate and not learning_rate:
         raise ValueError(
@@ -175,7 +168,9 @@ def find_learning_rate(
             "groups are swept in the ratio of the rates you plan to train with. Fix: pass "
             "learning_rate=<your planned rate> too"
         )
-    check_policy(policy)
+    check_race_settings(
+        sweeps=sweeps, candidates=race_candidates, budget=race_budget, held_out=race_held_out
+    )
     _check_optimizer_kwargs(trainer, optimizer, optimizer_kwargs)
     base_path = Path(base_path)
     created = keep_copy_on_disk and not base_path.exists()
@@ -187,7 +182,6 @@ def find_learning_rate(
         params=_param_groups(model, start_lr, start_lr * ratio if ratio else None),
         **{**optimizer_kwargs, "lr": start_lr},
     )
-    recorder = SweepRecorder(settings, method)
     try:
         snapshot = TrainingSnapshot(model, directory=base_path if keep_copy_on_disk else None)
     except BaseException:
@@ -199,7 +193,7 @@ def find_learning_rate(
     def batches() -> DataLoader:
         return DataLoader(trainer.corpus.train, batch_size=mini_batch_size, shuffle=True)
 
-    def train_step() -> float:
+    def train_step(data: Iterator[list[Any]]) -> float:
         batch = next(data)
         sweep_optimizer.zero_grad()
         total_loss, total_count = 0.0, 0
@@ -217,15 +211,39 @@ def find_learning_rate(
         scaler.update()
         return total_loss / total_count if total_count else math.nan
 
+    def held_loss(batch: list[Any]) -> float:
+        model.eval()
+        try:
+            with torch.no_grad():
+                loss, count = model.forward_loss(batch)
+            return loss.item() / count if count else math.nan
+        finally:
+            store_embeddings(batch, "none")
+            model.train()
+
     failed = True
     try:
-        data = CyclingBatches(batches, recorder.note_cycled)
         model.train()
-        run_sweep(
-            sweep_optimizer,
-            train_step,
-            settings,
-            recorder,
+        result = run_range_test(
+            snapshot=snapshot,
+            optimizer=sweep_optimizer,
+            train_step=train_step,
+            batches=batches,
+            held_loss=held_loss,
+            settings=settings,
+            method=method,
+            context={
+                "framework": "flair",
+                "flair_version": flair.__version__,
+                "optimizer": optimizer.__name__,
+                "mini_batch_size": mini_batch_size,
+                "decoder_ratio": ratio,
+            },
+            sweeps=sweeps,
+            race_candidates=race_candidates,
+            race_budget=race_budget,
+            race_held_out=race_held_out,
+            seed=seed,
             progress=progress,
             reference_group=1 if ratio else 0,
         )
@@ -234,13 +252,6 @@ def find_learning_rate(
         snapshot.restore()
         if failed and created:  # the snapshot's file is gone: leave no empty folder either
             remove_if_empty(base_path)
-    result = recorder.result(
-        framework="flair",
-        flair_version=flair.__version__,
-        optimizer=optimizer.__name__,
-        mini_batch_size=mini_batch_size,
-        decoder_ratio=ratio,
-    )
     if result.suggested_lr is not None:
         floor = consistent_floor(result.suggested_lr * min(1.0, ratio or 1.0), policy)
         arguments: dict[str, Any] = {"learning_rate": result.suggested_lr}
@@ -253,7 +264,6 @@ def find_learning_rate(
         base_path,
         logger=log,
         framework="flair",
-        timestamps=recorder.timestamps,
         policy=policy,
     )
     if verbose:

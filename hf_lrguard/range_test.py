@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 import transformers
 
+from hf_lrguard._logging import get_logger
 from lrguard.range_test import (
     RangeTestResult,
-    SweepRecorder,
-    SweepSettings,
-    check_policy,
     consistent_floor,
     remove_if_empty,
     save_or_warn,
 )
-from torch_lrguard.range_test import CyclingBatches, average_gradients, run_sweep
+from lrguard.range_test.race import (
+    MULTI_SWEEPS,
+    RACE_BUDGET,
+    RACE_CANDIDATES,
+    RACE_HELD_OUT,
+    check_race_settings,
+)
+from lrguard.range_test.request import prepare_sweep
+from lrguard.range_test.suggest import DEFAULT_METHOD
+from torch_lrguard.range_test import average_gradients, distributed_mean, run_range_test
 from torch_lrguard.replay import unwrap_optimizer
 from torch_lrguard.snapshot import TrainingSnapshot
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _MISSING = object()
 
@@ -41,7 +48,12 @@ def find_learning_rate(
     mode: str = "exponential",
     smoothing: float = 0.98,
     diverge_factor: float = 4.0,
-    method: str = "lrguard",
+    method: str = DEFAULT_METHOD,
+    sweeps: int = MULTI_SWEEPS,
+    race_candidates: int = RACE_CANDIDATES,
+    race_budget: int = RACE_BUDGET,
+    race_held_out: int = RACE_HELD_OUT,
+    seed: int | None = None,
     policy: Any = None,
     keep_copy_on_disk: bool = False,
     progress: bool = True,
@@ -64,8 +76,11 @@ def find_learning_rate(
         trainer: a ``transformers.Trainer`` (or a subclass: TRL, sentence-transformers …).
         start_lr / end_lr / num_steps / mode / smoothing / diverge_factor: the sweep
             (``lrguard.range_test.SweepSettings``).
-        method: the suggestion method to choose (``lrguard``, ``steepest``, ``valley``,
-            ``minimum``); all are computed and stored.
+        method: the suggestion method to choose: ``lrguard`` (default), ``steepest``,
+            ``valley``, ``minimum`` (one sweep; all four are computed and stored), ``multi``
+            or ``race`` (``torch_lrguard.range_test.find_learning_rate`` describes them).
+        sweeps / race_candidates / race_budget / race_held_out / seed: ``multi`` and
+            ``race`` settings (same seed, same suggestion).
         policy: the ``GuardPolicy`` whose ratio sets the suggested floor.
         keep_copy_on_disk: keep the copy of model and optimizer in ``output_dir`` instead of
             in memory.
@@ -77,16 +92,19 @@ def find_learning_rate(
         ``learning_rate`` and, when ``lr_scheduler_type`` has a floor, the
         ``lr_scheduler_kwargs`` with it (``min_lr``, ``min_lr_rate``, ``lr_end`` …).
     """
-    check_policy(policy)
-    settings = SweepSettings(
+    settings = prepare_sweep(
         start_lr=start_lr,
         end_lr=end_lr,
         num_steps=num_steps,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         smoothing=smoothing,
         diverge_factor=diverge_factor,
+        method=method,
+        policy=policy,
     )
-    recorder = SweepRecorder(settings, method)
+    check_race_settings(
+        sweeps=sweeps, candidates=race_candidates, budget=race_budget, held_out=race_held_out
+    )
     args = trainer.args
     main = trainer.is_world_process_zero()
     output_dir = Path(args.output_dir)
@@ -116,9 +134,8 @@ def find_learning_rate(
             trainer.optimizer if had_optimizer else trainer.create_optimizer()
         )
         dataloader = trainer.get_train_dataloader()
-        data = CyclingBatches(lambda: dataloader, recorder.note_cycled)
 
-        def train_step() -> float:
+        def train_step(data: Iterator[Any]) -> float:
             batches, items = trainer.get_batch_samples(
                 data, args.gradient_accumulation_steps, args.device
             )
@@ -134,9 +151,48 @@ def find_learning_rate(
             optimizer.zero_grad(set_to_none=True)
             return total
 
+        def held_loss(inputs: Any) -> float:
+            model.eval()
+            try:
+                with torch.no_grad(), trainer.accelerator.autocast():
+                    loss = trainer.compute_loss(model, trainer._prepare_inputs(inputs))
+                return distributed_mean(float(loss.detach().mean().item()))
+            finally:
+                model.train()
+
+        def reseed(seed: int) -> None:
+            transformers.set_seed(seed)
+            if hasattr(dataloader, "set_epoch"):  # accelerate's sampler seeds by epoch
+                dataloader.set_epoch(seed)
+
         for group in optimizer.param_groups:  # groups keep the ratio they were built with
             group["lr"] = float(group.get("initial_lr", group["lr"]))
-        run_sweep(optimizer, train_step, settings, recorder, progress=progress and main)
+        schedule = str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type))
+        model.train()
+        result = run_range_test(
+            snapshot=snapshot,
+            optimizer=optimizer,
+            train_step=train_step,
+            batches=lambda: dataloader,
+            held_loss=held_loss,
+            settings=settings,
+            method=method,
+            context={
+                "framework": "hf",
+                "transformers_version": transformers.__version__,
+                "optimizer": type(optimizer).__name__,
+                "lr_scheduler_type": schedule,
+                "gradient_accumulation_steps": args.gradient_accumulation_steps,
+                "world_size": args.world_size,
+            },
+            sweeps=sweeps,
+            race_candidates=race_candidates,
+            race_budget=race_budget,
+            race_held_out=race_held_out,
+            seed=seed,
+            progress=progress and main,
+            reseed=reseed,
+        )
         failed = False
     finally:
         snapshot.restore()  # the optimizer's state dict brings its groups' rates back too
@@ -148,15 +204,6 @@ def find_learning_rate(
             trainer.current_gradient_accumulation_steps = accumulation
         if failed and created:  # the snapshot's file is gone: leave no empty folder either
             remove_if_empty(output_dir)
-    schedule = str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type))
-    result = recorder.result(
-        framework="hf",
-        transformers_version=transformers.__version__,
-        optimizer=type(optimizer).__name__,
-        lr_scheduler_type=schedule,
-        gradient_accumulation_steps=args.gradient_accumulation_steps,
-        world_size=args.world_size,
-    )
     if result.suggested_lr is not None:
         kwargs = _scheduler_kwargs(args)
         floor = consistent_floor(
@@ -176,7 +223,6 @@ def find_learning_rate(
             output_dir,
             logger=logger,
             framework="hf",
-            timestamps=recorder.timestamps,
             policy=policy,
         )
         if verbose:

@@ -14,7 +14,16 @@ from lrguard.extras import require
 
 require("torch", "torch", "torch_lrguard")
 
+from torch_lrguard.accelerate import AcceleratedStepping, check_accelerated  # noqa: E402
 from torch_lrguard.check import check_scheduler, scheduler_plan  # noqa: E402
+from torch_lrguard.range_test import find_learning_rate  # noqa: E402
 from torch_lrguard.replay import replay  # noqa: E402
 
-__all__ = ["check_scheduler", "replay", "scheduler_plan"]
+__all__ = [
+    "AcceleratedStepping",
+    "check_accelerated",
+    "check_scheduler",
+    "find_learning_rate",
+    "replay",
+    "scheduler_plan",
+]

@@ -68,7 +68,8 @@ def _into_optimizer_state(
     for index, values in saved["state"].items():
         live = optimizer.state.get(params[index], {}) if index < len(params) else {}
         state[index] = {key: _into(live.get(key), value, mapped) for key, value in values.items()}
-    return {**saved, "state": state}
+    # the groups become the optimizer's own dicts: a copy, so the saved ones stay as saved
+    return {**saved, "state": state, "param_groups": copy.deepcopy(saved["param_groups"])}
 
 
 def rng_states() -> dict[str, Any]:
@@ -171,18 +172,25 @@ class TrainingSnapshot:
             self._path = None
         self._heavy = None
 
-    def restore(self) -> None:
-        """Put everything back as it was when the snapshot was taken."""
-        mapped = self._path is not None
+    def restore(self, keep: bool = False) -> None:
+        """Put everything back as it was when the snapshot was taken.
+
+        Args:
+            keep: keep the copy for another ``restore`` (several trainings from the same
+                start); the last restore leaves ``keep`` False, which drops the copy.
+        """
+        mapped = self._path is not None or keep  # a kept copy is never handed out itself
         if self._path is not None:
             heavy = torch.load(self._path, weights_only=False, mmap=True)  # no second copy
-            self._path.unlink(missing_ok=True)
-            self._path = None
+            if not keep:
+                self._path.unlink(missing_ok=True)
+                self._path = None
         else:
             heavy = self._heavy
         if heavy is None:
             raise RuntimeError("a TrainingSnapshot is restored once; this one already was")
-        self._heavy = None
+        if not keep:
+            self._heavy = None
         with torch.no_grad():  # copied into the live tensors
             self.model.load_state_dict(heavy["model"], strict=True)
             for name, param in self.model.named_parameters():
@@ -195,9 +203,9 @@ class TrainingSnapshot:
         for name, module in self.model.named_modules():
             module.training = self._modes[name]
         if self.scheduler is not None:
-            self.scheduler.load_state_dict(self._scheduler)
+            self.scheduler.load_state_dict(_clone(self._scheduler) if keep else self._scheduler)
         if self.scaler is not None:
-            self.scaler.load_state_dict(self._scaler)
+            self.scaler.load_state_dict(_clone(self._scaler) if keep else self._scaler)
         for owner, attribute, value in self._objects.values():
-            setattr(owner, attribute, value)
+            setattr(owner, attribute, copy.deepcopy(value) if keep else value)
         set_rng_states(self._rng)

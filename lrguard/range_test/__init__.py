@@ -4,8 +4,11 @@ A range test trains a few dozen to a few hundred steps while the rate grows from
 large, watches the smoothed loss, and picks a rate on its steepest stable descent. This
 package holds everything about it that needs no framework: the sweep schedule
 (``SweepSettings``), the loop's bookkeeping (``SweepRecorder``: smoothing, divergence and
-non-finite losses), the suggestion methods (``suggest``), a floor consistent with the guard's
-policy, and ``RangeTestResult`` (JSON, Flair's ``learning_rate.tsv``, a plot).
+non-finite losses), the checks made before anything trains (``prepare_sweep``,
+``refuse_train_keywords``), the suggestion methods (``suggest``) and their explanations, the
+decisions of the methods that train more than one sweep (``race``: ``multi``, ``race``), a
+floor consistent with the guard's policy, and ``RangeTestResult`` (JSON, Flair's
+``learning_rate.tsv``, a plot of the curve that was read).
 ``flair_lrguard.find_learning_rate`` and ``hf_lrguard.find_learning_rate`` drive the real
 training steps and restore the run exactly afterwards.
 
@@ -27,6 +30,7 @@ Example:
 
 from lrguard.range_test.floor import consistent_floor
 from lrguard.range_test.recorder import SweepRecorder
+from lrguard.range_test.request import prepare_sweep, refuse_train_keywords
 from lrguard.range_test.result import (
     RangeTestResult,
     check_policy,
@@ -34,10 +38,18 @@ from lrguard.range_test.result import (
     save_or_warn,
 )
 from lrguard.range_test.smoothing import debiased_ema
-from lrguard.range_test.suggest import METHODS, Suggestion, suggest
+from lrguard.range_test.suggest import (
+    ALL_METHODS,
+    DEFAULT_METHOD,
+    METHODS,
+    Suggestion,
+    suggest,
+)
 from lrguard.range_test.sweep import SweepSettings
 
 __all__ = [
+    "ALL_METHODS",
+    "DEFAULT_METHOD",
     "METHODS",
     "RangeTestResult",
     "Suggestion",
@@ -46,6 +58,8 @@ __all__ = [
     "check_policy",
     "consistent_floor",
     "debiased_ema",
+    "prepare_sweep",
+    "refuse_train_keywords",
     "remove_if_empty",
     "save_or_warn",
     "suggest",

@@ -6,7 +6,7 @@ import math
 import time
 
 from lrguard.range_test.result import RangeTestResult
-from lrguard.range_test.suggest import check_method, suggest
+from lrguard.range_test.suggest import METHODS, check_method, suggest
 from lrguard.range_test.sweep import SweepSettings
 
 STOP_REASONS = {
@@ -34,7 +34,7 @@ class SweepRecorder:
     """
 
     def __init__(self, settings: SweepSettings, method: str = "lrguard") -> None:
-        check_method(method)
+        check_method(method, tuple(METHODS))
         self.settings = settings
         self.method = method
         self.rates: list[float] = []
@@ -60,15 +60,15 @@ class SweepRecorder:
         self._average = beta * self._average + (1 - beta) * loss
         smoothed = self._average / (1 - beta**self._finite) if beta else loss
         self._best = min(self._best, smoothed)
+        if len(self.losses) >= self.settings.num_steps:  # reached end_lr, whatever the loss
+            self.stop_reason = "completed"
+            return False
         if (
             len(self.losses) > self.settings.min_steps_before_stop
             and smoothed > self.settings.diverge_factor * self._best
             and smoothed - self._best > 1e-12
         ):
             self.stop_reason = "diverged"
-            return False
-        if len(self.losses) >= self.settings.num_steps:
-            self.stop_reason = "completed"
             return False
         return True
 
@@ -87,7 +87,7 @@ class SweepRecorder:
         suggestions = suggest(
             self.rates, self.losses, self.settings, None if optimizer is None else str(optimizer)
         )
-        return RangeTestResult.build(
+        result = RangeTestResult.build(
             settings=self.settings,
             rates=self.rates,
             losses=self.losses,
@@ -97,3 +97,5 @@ class SweepRecorder:
             context=dict(context),
             method=self.method,
         )
+        result.timestamps = list(self.timestamps)
+        return result

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from lrguard.decision_log import DecisionLog
 from lrguard.findings import Action, Decision, Severity
-from lrguard.numbers import fmt
 from lrguard.range_test.floor import round_rate
 from lrguard.range_test.smoothing import debiased_ema
-from lrguard.range_test.suggest import Suggestion, check_method
+from lrguard.range_test.suggest import Suggestion, check_method, lag_free_curve, rate_text
 from lrguard.range_test.sweep import SweepSettings
 
 if TYPE_CHECKING:  # pydantic: imported only when a file is written
@@ -43,6 +42,15 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _setting(value: Any) -> str:
+    """A training argument for ``summary()``: rates with two significant digits."""
+    if isinstance(value, float):
+        return rate_text(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_setting(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
 @dataclass
 class RangeTestResult:
     """A finished learning-rate range test.
@@ -64,6 +72,14 @@ class RangeTestResult:
         settings: the sweep settings.
         context: framework, optimizer, starting rates, …
         notes: what the reader should know (cycled data, no descent, divergence).
+        reasons: every method's explanation: which reading chose its rate and why (or why
+            it found none).
+        marks: every method's readings for the plot (``Suggestion.marks``: the curve it
+            read, the edge, the descent, the band, the candidates).
+        lagfree: the lag-free curve ``lrguard`` reads (a centered running median; NaN where
+            the loss was not finite).
+        timestamps: the wall-clock time of every step (Flair's ``learning_rate.tsv``).
+        reason: the chosen method's explanation.
     """
 
     rates: list[float]
@@ -81,6 +97,15 @@ class RangeTestResult:
     arguments: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lagfree: list[float] = field(default_factory=list)
+    timestamps: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        """Why the chosen method suggests ``suggested_lr`` (or why it found no rate)."""
+        return self.reasons.get(self.method, "")
 
     @classmethod
     def build(
@@ -100,11 +125,13 @@ class RangeTestResult:
         notes: list[str] = []
         if stop_reason == "diverged":
             notes.append(
-                f"the loss diverged at step {len(rates)} (lr {fmt(rates[-1])}); the sweep "
-                "stopped there"
+                f"the loss diverged at step {len(rates)} (lr {rate_text(rates[-1])}); the "
+                "sweep stopped there"
             )
         elif stop_reason == "non_finite":
-            notes.append(f"the loss was {losses[-1]} at step {len(rates)} (lr {fmt(rates[-1])})")
+            notes.append(
+                f"the loss was {losses[-1]} at step {len(rates)} (lr {rate_text(rates[-1])})"
+            )
         if batches_cycled:
             notes.append(
                 f"the data ran out and was cycled {batches_cycled} time(s): the sweep saw "
@@ -124,15 +151,28 @@ class RangeTestResult:
             settings=asdict(settings),
             context=context,
             notes=notes,
+            reasons={name: s.note for name, s in suggestions.items()},
+            marks={name: dict(s.marks) for name, s in suggestions.items()},
+            lagfree=lag_free_curve(losses),
         )
 
     def choose(self, method: str) -> RangeTestResult:
         """The same result with another method's rate chosen (floor not yet set)."""
-        check_method(method)
+        check_method(method, tuple(self.suggestions))
         self.method = method
         chosen = self.suggestions[method]
         self.suggested_lr = None if chosen is None else round_rate(chosen)
         return self
+
+    def adopt(self, suggestion: Suggestion) -> RangeTestResult:
+        """Add a method that read more than this sweep (``multi``, ``race``) and choose it
+        (floor not yet set)."""
+        self.suggestions[suggestion.method] = suggestion.lr
+        self.reasons[suggestion.method] = suggestion.note
+        self.marks[suggestion.method] = dict(suggestion.marks)
+        if suggestion.lr is None:
+            self.notes.append(f"no suggestion: {suggestion.note}")
+        return self.choose(suggestion.method)
 
     def with_floor(
         self, value: float | None, key: str | None, setting: float | None, arguments: dict[str, Any]
@@ -146,17 +186,28 @@ class RangeTestResult:
     # --- reading ---------------------------------------------------------------------------
 
     def summary(self) -> str:
-        """Lines for people: the suggestion, the floor, the other methods, the notes."""
-        lines = [f"lrguard range test: {len(self.rates)} steps, {self.stop_reason}"]
+        """Lines for people: the suggestion and why, the floor, the other methods, the notes
+        (every rate with two significant digits)."""
+        swept = ""
+        if self.rates:
+            swept = f" from {rate_text(self.rates[0])} to {rate_text(self.rates[-1])}"
+        lines = [f"lrguard range test: {len(self.rates)} steps{swept}, {self.stop_reason}"]
         if self.suggested_lr is not None:
-            lines.append(f"  suggested learning rate: {fmt(self.suggested_lr)} ({self.method})")
-            if self.floor_key is not None:
-                lines.append(f"  consistent floor: {self.floor_key}={fmt(self.floor_setting)}")
+            lines.append(
+                f"  suggested learning rate: {rate_text(self.suggested_lr)} ({self.method})"
+            )
+            if self.reason:
+                lines.append(f"  why: {self.reason}")
+            if self.floor_key is not None and self.floor_setting is not None:
+                lines.append(
+                    f"  consistent floor: {self.floor_key}={rate_text(self.floor_setting)}"
+                )
             if self.arguments:
-                given = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+                given = ", ".join(f"{k}={_setting(v)}" for k, v in self.arguments.items())
                 lines.append(f"  train with: {given}")
         others = ", ".join(
-            f"{name} {fmt(lr) if lr is not None else '-'}"
+            f"{name} {rate_text(lr) if lr is not None else '-'}"
+            + (" (clamped)" if "clamped" in self.marks.get(name, {}) else "")
             for name, lr in self.suggestions.items()
             if name != self.method
         )
@@ -187,6 +238,7 @@ class RangeTestResult:
         data = asdict(self)
         data["losses"] = [_json_number(v) for v in self.losses]
         data["smoothed"] = [_json_number(v) for v in self.smoothed]
+        data["lagfree"] = [_json_number(v) for v in self.lagfree]
         return data
 
     @classmethod
@@ -195,6 +247,7 @@ class RangeTestResult:
         data = dict(data)
         data["losses"] = [float(v) for v in data["losses"]]
         data["smoothed"] = [float(v) for v in data["smoothed"]]
+        data["lagfree"] = [float(v) for v in data.get("lagfree", [])]
         data["suggestions"] = {k: _number(v) for k, v in data["suggestions"].items()}
         return cls(**data)
 
@@ -217,7 +270,7 @@ class RangeTestResult:
         """Write Flair's ``learning_rate.tsv`` (smoothed loss as TRAIN_LOSS, as Flair did),
         so ``flair.visual.training_curves.Plotter().plot_learning_rate`` can plot it."""
         path = Path(path)
-        stamps = timestamps or [""] * len(self.rates)
+        stamps = timestamps or self.timestamps or [""] * len(self.rates)
         rows = ["\t".join(TSV_HEADER)]
         for i, (rate, loss) in enumerate(zip(self.rates, self.smoothed, strict=True)):
             rows.append(f"{i}\t{stamps[i]}\t{rate!r}\t{loss!r}")
@@ -259,46 +312,115 @@ class RangeTestResult:
         return paths
 
     def plot(self, path: Path) -> Path:
-        """A PNG of raw and smoothed loss against the rate, with the suggestion and the floor
-        marked (needs matplotlib: ``pip install 'lrguard[plot]'``)."""
+        """A PNG of the loss against the rate: the raw loss, the curve the chosen method read
+        (the lag-free curve for ``lrguard``, the EMA for the peers; the other one thin), and
+        that method's readings: the edge of stability, the descent, the starting level's
+        noise band, race candidates, the suggestion and the floor (needs matplotlib:
+        ``pip install 'lrguard[plot]'``)."""
         from lrguard.extras import require
 
         require("matplotlib", "plot", "RangeTestResult.plot")
         from matplotlib.figure import Figure  # no pyplot: the user's backend is untouched
         from matplotlib.ticker import FuncFormatter
 
+        marks = self.marks.get(self.method, {})
+        lagfree = self.lagfree or [math.nan] * len(self.rates)
+        read_lagfree = marks.get("curve") in ("lag-free", "pooled")
+        read = lagfree if read_lagfree else self.smoothed
         fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
         try:
-            ax.plot(self.rates, self.losses, color="0.75", linewidth=0.8, label="loss")
-            ax.plot(self.rates, self.smoothed, color="C0", label="smoothed loss")
+            ax.plot(self.rates, self.losses, color="0.8", linewidth=0.8, label="loss")
+            ax.plot(
+                self.rates,
+                self.smoothed if read_lagfree else lagfree,
+                color="0.55",
+                linewidth=0.8,
+                label="EMA (steepest, valley, minimum)" if read_lagfree else "lag-free curve",
+            )
+            ax.plot(
+                self.rates,
+                read,
+                color="C0",
+                linewidth=1.6,
+                label=(
+                    "lag-free curve of the first sweep"
+                    if marks.get("curve") == "pooled"
+                    else f"{'lag-free curve' if read_lagfree else 'EMA'}, read by {self.method}"
+                ),
+            )
+            if marks.get("curve") == "pooled" and marks.get("pooled_curve"):
+                pooled = [math.nan if v is None else v for v in marks["pooled_curve"]]
+                ax.plot(
+                    marks["pooled_rates"],
+                    pooled,
+                    color="C3",
+                    linewidth=1.6,
+                    label="pooled curve of every sweep, read by multi",
+                )
+            if "band_top" in marks and "level" in marks:
+                ax.axhspan(
+                    2 * marks["level"] - marks["band_top"],
+                    marks["band_top"],
+                    color="C0",
+                    alpha=0.08,
+                    label="starting level +- noise margin",
+                )
+            if "descent" in marks:
+                low, high = marks["descent"]
+                ax.axvspan(low, high, color="C2", alpha=0.12, label="descent read")
+            if "edge" in marks:
+                ax.axvline(
+                    marks["edge"],
+                    color="C1",
+                    linestyle="-.",
+                    label=f"edge of stability {rate_text(marks['edge'])}",
+                )
+            for k, rate in enumerate(marks.get("sweeps", [])):
+                ax.axvline(
+                    rate,
+                    color="C5",
+                    linestyle=":",
+                    linewidth=1.0,
+                    label="each sweep's rate" if k == 0 else None,
+                )
+            for k, rate in enumerate(marks.get("candidates", [])):
+                ax.axvline(
+                    rate,
+                    color="C4",
+                    linestyle=":",
+                    linewidth=1.0,
+                    label="race candidates" if k == 0 else None,
+                )
             if self.suggested_lr is not None:
                 ax.axvline(
                     self.suggested_lr,
                     color="C2",
                     linestyle="--",
-                    label=f"suggested lr {fmt(self.suggested_lr)}",
+                    label=f"suggested lr {rate_text(self.suggested_lr)}",
                 )
             if self.suggested_min_lr:
                 ax.axvline(
                     self.suggested_min_lr,
                     color="C3",
                     linestyle=":",
-                    label=f"floor {fmt(self.suggested_min_lr)}",
+                    label=f"floor {rate_text(self.suggested_min_lr)}",
                 )
             ax.set_xscale("log")
             ax.minorticks_off()  # plain labels, no minor ticks: a fraction of the drawing time
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
             ax.set_xlabel("learning rate")
             ax.set_ylabel("training loss")
-            finite = [v for v in self.smoothed if math.isfinite(v)]
+            finite = [v for v in read if math.isfinite(v)]
             if finite:
                 top = finite[0] + 0.25 * (max(finite) - min(finite)) + 1e-12
+                if "band_top" in marks:
+                    top = max(top, marks["band_top"])
                 ax.set_ylim(
                     min(finite) - 0.05 * abs(top - min(finite)), max(top, min(finite) + 1e-9)
                 )
-            ax.set_title(f"range test: {self.stop_reason}")
-            ax.legend(loc="upper left", fontsize=8)  # "best" searches every data point
+            ax.set_title(f"range test: {self.stop_reason}; {self.method}", fontsize=10)
+            ax.legend(loc="lower left", fontsize=7)  # "best" searches every data point
             fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.92)  # one draw only
             fig.savefig(path, dpi=100)
         finally:

@@ -24,7 +24,8 @@ published (they read the curve alone and ignore the optimizer):
    than a run: at the rates that train best, a small batch's loss often has not visibly
    fallen yet, and the lowest point of a flat, noisy curve is noise.
 3. With a descent, it picks a point on its stable part: the rate where the lag-free curve
-   has covered ``DESCENT_SHARE`` of the drop, capped at the minimum's rate divided by 10 (the
+   has covered ``DESCENT_SHARE`` of the drop (where it crosses that level for good on its
+   way to the minimum: an early dip is noise), capped at the minimum's rate divided by 10 (the
    edge of instability is never a good rate to train at). Without one, it reads the edge of
    stability instead: the last rate at which the curve is still within the noise margin of
    its starting level, divided by ``EDGE_DIVISOR``.
@@ -38,6 +39,12 @@ published (they read the curve alone and ignore the optimizer):
    whatever the gradient's size; their short sweep overstates the rate that trains best by
    an order of magnitude (transformers#16013; fastai's ``minimum`` / 10), hence points 2 and
    3. An optimizer of unknown kind is read as adaptive.
+
+Every method explains its answer (``Suggestion.note``: the edge, the descent or the minimum
+it read, and the arithmetic from there to the rate) and records what the plot marks
+(``Suggestion.marks``). ``suggest`` keeps every rate inside the swept range: a rule whose
+arithmetic leaves it (fastai's minimum / 10 below ``start_lr``) is clamped to the range's
+end, and its note says so.
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from lrguard.range_test.smoothing import debiased_ema
 from lrguard.range_test.sweep import SweepSettings
@@ -67,12 +75,35 @@ SGD_EDGE_DIVISOR = 3.0
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One method's answer: a rate (None: no usable descent) and how it was found."""
+    """One method's answer: a rate (None: no usable descent) and how it was found.
+
+    Attributes:
+        method: the method's name.
+        lr: the suggested rate (None: no usable descent; ``note`` says why).
+        index: the sweep step the rate was read at.
+        note: the explanation for people: which reading chose the rate and why.
+        marks: what the plot marks for this method: ``curve`` ('ema' or 'lag-free': the
+            curve it read), and where found ``edge`` (a rate), ``descent`` ([from, to]
+            rates), ``level`` and ``band_top`` (losses: the starting level and the top of
+            its noise band), ``candidates`` (rates), ``clamped`` (the rule's own rate, when
+            it lay outside the swept range).
+    """
 
     method: str
     lr: float | None
     index: int | None
     note: str
+    marks: dict[str, Any] = field(default_factory=dict)
+
+
+def rate_text(value: float) -> str:
+    """A rate as every explanation and summary writes it: two significant digits.
+
+    Example:
+        >>> rate_text(0.09716843542750586), rate_text(1e-7), rate_text(1.9074)
+        ('0.097', '1e-07', '1.9')
+    """
+    return f"{value:.2g}"
 
 
 def _finite(rates: Sequence[float], values: Sequence[float]) -> list[tuple[int, float, float]]:
@@ -81,8 +112,8 @@ def _finite(rates: Sequence[float], values: Sequence[float]) -> list[tuple[int, 
     ]
 
 
-def _no(method: str, why: str) -> Suggestion:
-    return Suggestion(method, None, None, why)
+def _no(method: str, why: str, **marks: Any) -> Suggestion:
+    return Suggestion(method, None, None, why, dict(marks))
 
 
 def steepest(
@@ -101,7 +132,15 @@ def steepest(
     slopes.append(values[-1] - values[-2])
     best = min(range(len(slopes)), key=slopes.__getitem__)
     index, rate, _ = points[best]
-    return Suggestion("steepest", rate, index, "steepest descent of the EMA-smoothed loss")
+    low, high = points[max(0, best - 1)][1], points[min(len(points) - 1, best + 1)][1]
+    return Suggestion(
+        "steepest",
+        rate,
+        index,
+        f"steepest descent of the EMA-smoothed loss from {rate_text(low)} to "
+        f"{rate_text(high)}; suggestion = its middle, {rate_text(rate)}",
+        {"curve": "ema", "descent": [low, high]},
+    )
 
 
 def valley(
@@ -129,8 +168,14 @@ def valley(
     third = (end - start) / 3
     pick = start + int(third) + int(third / 2)
     index, rate, _ = points[pick]
+    low, high = points[start][1], points[end][1]
     return Suggestion(
-        "valley", rate, index, "2/3 down the longest descent of the EMA-smoothed loss"
+        "valley",
+        rate,
+        index,
+        f"longest descent of the EMA-smoothed loss from {rate_text(low)} to "
+        f"{rate_text(high)}; suggestion = 2/3 of the way down, {rate_text(rate)}",
+        {"curve": "ema", "descent": [low, high]},
     )
 
 
@@ -147,7 +192,14 @@ def minimum(
     if not points:
         return _no("minimum", "no finite loss after trimming")
     index, rate, _ = min(points, key=lambda p: p[2])
-    return Suggestion("minimum", rate / 10, index, "lowest EMA-smoothed loss / 10")
+    return Suggestion(
+        "minimum",
+        rate / 10,
+        index,
+        f"lowest EMA-smoothed loss at {rate_text(rate)}; suggestion = "
+        f"{rate_text(rate)} / 10 = {rate_text(rate / 10)}",
+        {"curve": "ema", "lowest": rate},
+    )
 
 
 def centered_median(values: Sequence[float], window: int) -> list[float]:
@@ -167,6 +219,26 @@ def centered_median(values: Sequence[float], window: int) -> list[float]:
     return out
 
 
+def lag_free_window(count: int) -> int:
+    """The centered median's window for a sweep of ``count`` finite losses (odd, >= 3)."""
+    return max(3, (count // 15) | 1)
+
+
+def lag_free_curve(losses: Sequence[float]) -> list[float]:
+    """The curve ``lrguard`` reads: the centered running median of the finite losses, NaN
+    where a loss was not finite (aligned with ``losses``).
+
+    Example:
+        >>> lag_free_curve([3.0, 9.0, 1.0, 2.0, 0.0])
+        [6.0, 3.0, 2.0, 1.0, 1.0]
+    """
+    finite = [v for v in losses if math.isfinite(v)]
+    if not finite:
+        return [math.nan] * len(losses)
+    smooth = iter(centered_median(finite, lag_free_window(len(finite))))
+    return [next(smooth) if math.isfinite(v) else math.nan for v in losses]
+
+
 def lrguard(
     rates: Sequence[float],
     losses: Sequence[float],
@@ -179,8 +251,8 @@ def lrguard(
     5."""
     points = _finite(rates, losses)
     if len(points) < 5:
-        return _no("lrguard", "fewer than 5 finite losses")
-    window = max(3, (len(points) // 15) | 1)
+        return _no("lrguard", "fewer than 5 finite losses", curve="lag-free")
+    window = lag_free_window(len(points))
     raw = [v for _, _, v in points]
     curve = centered_median(raw, window)
     whole, every = curve, points
@@ -191,34 +263,67 @@ def lrguard(
             break
         best = min(best, value)
     if len(points) < 5:
-        return _no("lrguard", "the loss blew up within the first 5 steps")
+        return _no("lrguard", "the loss blew up within the first 5 steps", curve="lag-free")
     level = statistics.median(raw[: max(5, len(raw) // 10)])
     spread = 1.4826 * statistics.median(abs(r - c) for r, c in zip(raw, curve, strict=True))
     margin = NOISE_MARGIN * spread / math.sqrt(window) + 1e-9 * max(1.0, abs(level))
     band = level + margin
+    marks: dict[str, Any] = {"curve": "lag-free", "level": level, "band_top": band}
     stable = _stable_until(whole, band)
+    if 0 < stable < len(whole):
+        marks["edge"] = every[stable - 1][1]
     sgd = optimizer_family(optimizer) == "sgd"
     if sgd and 0 < stable < len(whole):
-        return _edge_of_stability(every, stable, SGD_EDGE_DIVISOR, "SGD")
+        return _edge_of_stability(every, stable, SGD_EDGE_DIVISOR, "SGD", marks)
     low = min(range(len(curve)), key=curve.__getitem__)
     drop = level - curve[low]
     if drop > margin:  # an adaptive optimizer, or SGD whose loss never rose: no edge to read
         target = level - DESCENT_SHARE * drop
-        pick = next(k for k in range(low + 1) if curve[k] <= target)
+        pick = low  # where the curve crosses the target for good on its way to the lowest
+        while pick > 0 and curve[pick - 1] <= target:
+            pick -= 1
         index, rate, _ = points[pick]
+        first = max((k for k in range(low + 1) if curve[k] >= level - margin), default=0)
+        marks["descent"] = [points[first][1], points[low][1]]
+        descent = (
+            f"descent of the lag-free loss from {rate_text(points[first][1])} to its lowest "
+            f"at {rate_text(points[low][1])} (a drop of {drop:.3g}, {drop / margin:.1f}x the "
+            "noise margin)"
+        )
         cap = points[low][1] / 10
         if rate > cap:
-            return Suggestion("lrguard", cap, points[low][0], "lowest lag-free loss / 10")
-        return Suggestion("lrguard", rate, index, f"{DESCENT_SHARE:.0%} down the lag-free descent")
+            return Suggestion(
+                "lrguard",
+                cap,
+                points[low][0],
+                f"{descent}; {DESCENT_SHARE:.0%} down it lies at {rate_text(rate)}, above the "
+                f"lowest loss's rate / 10: suggestion = {rate_text(points[low][1])} / 10 = "
+                f"{rate_text(cap)}",
+                marks,
+            )
+        return Suggestion(
+            "lrguard",
+            rate,
+            index,
+            f"{descent}; suggestion = {DESCENT_SHARE:.0%} of the way down, {rate_text(rate)}",
+            marks,
+        )
     if stable == len(whole):
         return _no(
             "lrguard",
             "the loss never fell below, nor rose above, its starting level during the sweep: "
             "the edge of stability lies beyond end_lr (sweep to a larger end_lr)",
+            **marks,
         )
     if stable == 0:
-        return _no("lrguard", "the loss rose from the start of the sweep")
-    return _edge_of_stability(every, stable, EDGE_DIVISOR, "no descent above the noise")
+        return _no("lrguard", "the loss rose from the start of the sweep", **marks)
+    return _edge_of_stability(
+        every,
+        stable,
+        EDGE_DIVISOR,
+        f"no descent above the noise (drop {max(drop, 0.0):.3g} < margin {margin:.3g})",
+        marks,
+    )
 
 
 def _stable_until(curve: list[float], band: float) -> int:
@@ -231,11 +336,23 @@ def _stable_until(curve: list[float], band: float) -> int:
 
 
 def _edge_of_stability(
-    points: list[tuple[int, float, float]], stable: int, divisor: float, why: str
+    points: list[tuple[int, float, float]],
+    stable: int,
+    divisor: float,
+    why: str,
+    marks: dict[str, Any],
 ) -> Suggestion:
     """The last stable point's rate (``points[stable - 1]``) divided by ``divisor``."""
     index, rate, _ = points[stable - 1]
-    return Suggestion("lrguard", rate / divisor, index, f"{why}: edge of stability / {divisor:g}")
+    return Suggestion(
+        "lrguard",
+        rate / divisor,
+        index,
+        f"{why}: edge of stability found at {rate_text(rate)} (the last rate before the "
+        f"lag-free loss leaves its starting level for good); suggestion = {rate_text(rate)} / "
+        f"{divisor:g} = {rate_text(rate / divisor)}",
+        marks,
+    )
 
 
 Method = Callable[[Sequence[float], Sequence[float], SweepSettings, str | None], Suggestion]
@@ -258,10 +375,48 @@ def suggest(
 ) -> dict[str, Suggestion]:
     """Every method's suggestion for one sweep trained with ``optimizer`` (a class name such
     as 'SGD' or 'AdamW', or a Hugging Face ``optim`` value; None: unknown)."""
-    return {name: method(rates, losses, settings, optimizer) for name, method in METHODS.items()}
+    return {
+        name: within_sweep(method(rates, losses, settings, optimizer), rates)
+        for name, method in METHODS.items()
+    }
 
 
-def check_method(method: str) -> None:
-    """Raise a ``ValueError`` naming the methods when ``method`` is not one of them."""
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is unknown. Fix: one of {', '.join(METHODS)}")
+def within_sweep(suggestion: Suggestion, rates: Sequence[float]) -> Suggestion:
+    """``suggestion`` clamped to the rates the sweep ran (no method suggests a rate it never
+    saw); a clamped rate says so in its note and keeps the rule's own rate in ``marks``.
+
+    Example:
+        >>> s = within_sweep(Suggestion("minimum", 5e-8, 3, "lowest / 10"), [1e-7, 1e-6])
+        >>> s.lr, s.note
+        (1e-07, 'lowest / 10; 5e-08 lies below the swept range (1e-07 to 1e-06): clamped to 1e-07')
+    """
+    if suggestion.lr is None or not rates:
+        return suggestion
+    low, high = min(rates), max(rates)
+    if low <= suggestion.lr <= high:
+        return suggestion
+    edge, side = (low, "below") if suggestion.lr < low else (high, "above")
+    note = (
+        f"{suggestion.note}; {rate_text(suggestion.lr)} lies {side} the swept range "
+        f"({rate_text(low)} to {rate_text(high)}): clamped to {rate_text(edge)}"
+    )
+    marks = {**suggestion.marks, "clamped": suggestion.lr}
+    return Suggestion(suggestion.method, edge, suggestion.index, note, marks)
+
+
+DEFAULT_METHOD = "lrguard"
+"""The method every ``find_learning_rate`` chooses unless told otherwise (one sweep)."""
+
+TRAINING_METHODS = ("multi", "race")
+"""Methods that train more than one sweep (``lrguard.range_test.race``): chosen with
+``method=`` where the range test runs them."""
+
+ALL_METHODS = (*METHODS, *TRAINING_METHODS)
+"""Every method a range test may be asked for."""
+
+
+def check_method(method: str, available: tuple[str, ...] = ALL_METHODS) -> None:
+    """Raise a ``ValueError`` naming the methods when ``method`` is not one of ``available``."""
+    if method not in available:
+        known = "is unknown" if method not in ALL_METHODS else "is not available here"
+        raise ValueError(f"method={method!r} {known}. Fix: one of {', '.join(available)}")

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 from typing import Literal
+
+from lrguard.numbers import fmt
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short when it is long (an int such as ``10**400``)."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else fmt(value)
+    return text if len(text) <= 60 else fmt(value)
 
 
 @dataclass(frozen=True)
@@ -44,20 +53,45 @@ class SweepSettings:
 
     def problems(self) -> list[str]:
         """Every invalid setting, as 'field=value: what is wrong. Fix: ...'."""
+        return self.problems_of(**asdict(self))
+
+    @staticmethod
+    def problems_of(
+        start_lr: float = 1e-7,
+        end_lr: float = 10.0,
+        num_steps: int = 100,
+        mode: str = "exponential",
+        smoothing: float = 0.98,
+        diverge_factor: float = 4.0,
+        min_steps_before_stop: int = 10,
+    ) -> list[str]:
+        """``problems()`` of the settings these values would make, without making them."""
         out: list[str] = []
+        self = SimpleNamespace(
+            start_lr=start_lr,
+            end_lr=end_lr,
+            num_steps=num_steps,
+            mode=mode,
+            smoothing=smoothing,
+            diverge_factor=diverge_factor,
+            min_steps_before_stop=min_steps_before_stop,
+        )
 
         def rate_ok(value: float) -> bool:
-            return (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-                and value > 0
-            )
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return False
+            try:
+                return math.isfinite(value) and value > 0
+            except OverflowError:  # an int beyond any float (10**400)
+                return False
 
-        for name in ("start_lr", "end_lr"):
+        for name, example in (("start_lr", "1e-7"), ("end_lr", "10")):
             value = getattr(self, name)
             if not rate_ok(value):
-                out.append(f"{name}={value!r} is not a finite positive rate. Fix: e.g. 1e-7")
+                out.append(
+                    f"{name}={_shown(value)} is not a finite positive rate (as a float). Fix: "
+                    f"{name}={example}"
+                )
         if rate_ok(self.start_lr) and rate_ok(self.end_lr) and self.end_lr <= self.start_lr:
             out.append(
                 f"end_lr={self.end_lr!r} is not above start_lr={self.start_lr!r}: the sweep "
@@ -75,6 +109,11 @@ class SweepSettings:
             )
         if isinstance(self.num_steps, bool) or not isinstance(self.num_steps, int):
             out.append(f"num_steps={self.num_steps!r} is not a whole number. Fix: num_steps=100")
+        elif self.num_steps <= 0:
+            out.append(
+                f"num_steps={self.num_steps} is not a positive number of steps: the sweep "
+                "trains one optimizer step per rate. Fix: num_steps=100"
+            )
         elif self.num_steps < 20:
             out.append(
                 f"num_steps={self.num_steps} is too few to smooth a loss curve. Fix: "
@@ -82,7 +121,11 @@ class SweepSettings:
             )
         if self.mode not in ("exponential", "linear"):
             out.append(f"mode={self.mode!r} is unknown. Fix: 'exponential' or 'linear'")
-        if not (isinstance(self.smoothing, int | float) and 0 <= self.smoothing < 1):
+        if not (
+            isinstance(self.smoothing, int | float)
+            and not isinstance(self.smoothing, bool)
+            and 0 <= self.smoothing < 1
+        ):
             out.append(f"smoothing={self.smoothing!r} is not in [0, 1). Fix: smoothing=0.98")
         if not (
             isinstance(self.diverge_factor, int | float)

@@ -12,10 +12,12 @@ register(
         severity=Severity.INFO,
         summary="A learning-rate range test suggested an initial rate and a floor.",
         what="Records the outcome of flair_lrguard.find_learning_rate / "
-        "hf_lrguard.find_learning_rate: the suggested learning rate, the floor the guard's "
-        "policy sets for it (min_learning_rate, min_lr, min_lr_rate, lr_end ...), every "
-        "method's answer and why the sweep ended. Nothing is changed: the values are "
-        "returned for the user to train with.",
+        "hf_lrguard.find_learning_rate / torch_lrguard.range_test.find_learning_rate: the "
+        "suggested learning rate and which reading chose it (edge of stability, descent, "
+        "median of several sweeps, race winner), the floor the guard's policy sets for it "
+        "(min_learning_rate, min_lr, min_lr_rate, lr_end, eta_min ...), every method's answer "
+        "and why the sweep ended. Nothing is changed: the values are returned for the user "
+        "to train with.",
         why="A floor chosen without the rate it belongs to is how runs end early (LRG001, "
         "LRG002). The range test gives both together, and the log keeps the evidence next "
         "to the run it was made for.",

@@ -50,8 +50,9 @@ def test_sweep_rates_exponential_and_linear() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "fix"),
     [
-        ("start_lr", 0.0, "1e-7"),
-        ("end_lr", float("nan"), "1e-7"),
+        ("start_lr", 0.0, "start_lr=1e-7"),
+        ("end_lr", float("nan"), "end_lr=10"),
+        ("num_steps", 0, "not a positive number of steps"),
         ("num_steps", 5, "num_steps=100"),
         ("num_steps", 10.5, "num_steps=100"),
         ("mode", "cosine", "'exponential' or 'linear'"),
@@ -249,3 +250,219 @@ def test_plot_writes_a_png_and_leaves_the_matplotlib_backend_alone(tmp_path: Pat
 def test_an_unknown_method_is_refused_before_any_step() -> None:
     with pytest.raises(ValueError, match="method='best' is unknown. Fix: one of lrguard"):
         SweepRecorder(SweepSettings(), "best")
+
+
+# ------------------------------------------------------------ requests refused before a sweep
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "match"),
+    [
+        ({"start_lr": 1e-3, "end_lr": 1e-3}, ValueError, "end_lr=0.001 is not above start_lr"),
+        ({"start_lr": 1e-3, "end_lr": 1e-5}, ValueError, "Fix: end_lr=10 \\(or swap them\\)"),
+        ({"num_steps": 0}, ValueError, "num_steps=0 is not a positive number of steps"),
+        ({"num_steps": -4}, ValueError, "num_steps=-4 is not a positive.*Fix: num_steps=100"),
+        ({"end_lr": 10**400}, ValueError, "end_lr=10000.*not a finite positive.*end_lr=10"),
+        ({"start_lr": 1e-320, "end_lr": 1e10}, ValueError, "overflows.*Fix: start_lr=1e-7"),
+        ({"policy": "warn"}, TypeError, "policy='warn' is a str, not a GuardPolicy"),
+        ({"method": "best"}, ValueError, "method='best' is unknown. Fix: one of lrguard"),
+        (
+            {"method": "race", "methods": ("lrguard",)},
+            ValueError,
+            "method='race' is not available here. Fix: one of lrguard",
+        ),
+    ],
+)
+def test_prepare_sweep_refuses_what_cannot_run(settings, error, match) -> None:
+    from lrguard.range_test.request import prepare_sweep
+
+    with pytest.raises(error, match=match):
+        prepare_sweep(**settings)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    from lrguard.range_test.request import prepare_sweep
+
+    with pytest.raises(ValueError) as err:
+        prepare_sweep(num_steps=0, mode="cosine", method="best")
+    text = str(err.value)
+    assert "num_steps=0" in text and "mode='cosine'" in text and "method='best'" in text
+
+
+@pytest.mark.parametrize("accepted", [{"lr", "momentum"}, None], ids=["named", "kwargs"])
+def test_train_keywords_are_refused_with_what_the_range_test_does(accepted) -> None:
+    """Even an optimizer taking ``**kwargs`` never receives max_epochs / patience."""
+    from lrguard.range_test.request import refuse_train_keywords
+
+    refuse_train_keywords({"momentum": 0.9}, receiver="SGD", accepted={"momentum"})
+    for name, why in (("max_epochs", "not epochs"), ("patience", "does not anneal")):
+        with pytest.raises(TypeError) as err:
+            refuse_train_keywords({name: 3}, receiver="SGD", accepted=accepted)
+        assert f"{name}=3 is a train() keyword" in str(err.value)
+        assert why in str(err.value) and f"Fix: drop {name}= here" in str(err.value)
+
+
+def test_an_unknown_keyword_is_refused_only_by_an_optimizer_without_kwargs() -> None:
+    from lrguard.range_test.request import refuse_train_keywords
+
+    with pytest.raises(TypeError, match="nesterv=True is not a keyword.*Fix: drop nesterv="):
+        refuse_train_keywords({"nesterv": True}, receiver="SGD", accepted={"lr", "nesterov"})
+    refuse_train_keywords({"nesterv": True}, receiver="Custom", accepted=None)  # its own call
+
+
+# ------------------------------------------------------------------------ explained choice
+
+
+def test_a_sweep_that_reaches_end_lr_is_completed_even_if_its_last_step_rises() -> None:
+    settings = SweepSettings(start_lr=1e-6, end_lr=1.0, num_steps=40)
+    result = run(settings, lambda step, lr: 1.0 if step < 39 else 100.0)
+    assert len(result.rates) == 40 and result.stop_reason == "completed"
+    assert not any("diverged" in note for note in result.notes)
+
+
+def test_sgd_reason_names_the_edge_and_the_division() -> None:
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical, "SGD")
+    edge = result.marks["lrguard"]["edge"]
+    assert result.reason == result.reasons["lrguard"]
+    assert f"edge of stability found at {edge:.2g}" in result.reason
+    assert f"suggestion = {edge:.2g} / 3 = {result.suggested_lr:.2g}" in result.reason
+
+
+def test_adaptive_reason_names_the_descent_it_read() -> None:
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical, "AdamW")
+    low, high = result.marks["lrguard"]["descent"]
+    assert low < result.suggested_lr < high
+    assert f"descent of the lag-free loss from {low:.2g} to its lowest at {high:.2g}" in (
+        result.reason
+    )
+    assert "steepest descent of the EMA-smoothed loss from" in result.reasons["steepest"]
+    assert "longest descent of the EMA-smoothed loss from" in result.reasons["valley"]
+
+
+def test_no_method_suggests_outside_the_swept_range() -> None:
+    """The loss rises from the first step: fastai's minimum / 10 lies below start_lr."""
+    settings = SweepSettings(start_lr=1e-4, end_lr=1.0, num_steps=60)
+    result = run(settings, lambda step, lr: 1.0 + 0.01 * step)
+    rates = result.rates
+    for name, lr in result.suggestions.items():
+        assert lr is None or rates[0] <= lr <= rates[-1], (name, lr)
+    assert result.suggestions["minimum"] == rates[0]
+    assert "clamped to 0.0001" in result.reasons["minimum"]
+    assert result.marks["minimum"]["clamped"] < rates[0]
+    assert "minimum 0.0001 (clamped)" in result.summary()
+
+
+def test_summary_says_why_with_every_rate_at_two_significant_digits() -> None:
+    import re
+
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical, "SGD")
+    result.with_floor(0.00046, "min_learning_rate", 0.00046, {"learning_rate": 0.0046})
+    text = result.summary()
+    assert "\n  why: SGD: edge of stability found at" in text
+    numbers = re.findall(r"(?<![\w.])\d[\d.]*(?:e[-+]\d+)?(?![\w.])", text.split("why:")[0])
+    rates = [n for n in numbers if "." in n or "e" in n]
+    assert rates and all(len(n.split("e")[0].replace(".", "").lstrip("0")) <= 2 for n in rates)
+
+
+def test_reasons_marks_and_curve_survive_json(tmp_path: Path) -> None:
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical, "SGD")
+    back = RangeTestResult.from_json(result.to_json())
+    assert back.reasons == result.reasons and back.reason == result.reason
+    assert back.marks == result.marks
+    assert back.lagfree == pytest.approx(result.lagfree, nan_ok=True)
+    assert RangeTestResult.from_dict({**result.to_dict(), "lagfree": []}).reason  # older files
+
+
+def test_the_png_shows_the_curve_that_was_read_and_its_marks(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical, "SGD")
+    path = result.plot(tmp_path / "r.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    race = result.adopt(
+        __import__("lrguard.range_test.race", fromlist=["race_result"]).race_result(
+            [{1e-3: 0.5, 3e-3: 0.4}, {3e-3: 0.3}],
+            [(2, 5), (1, 10)],
+            top=0.01,
+            top_kind="edge of stability",
+            held_out=2,
+        )
+    )
+    race.plot(tmp_path / "race.png")
+    assert (tmp_path / "race.png").stat().st_size > 5000
+    assert race.method == "race" and race.suggested_lr == 0.003
+
+
+# --------------------------------------------------------------------- multi and race logic
+
+
+def test_halving_plan_stays_within_its_budget_and_halves() -> None:
+    from lrguard.range_test.race import halving_plan
+
+    for count in range(2, 9):
+        for budget in (10, 50, 200, 1000):
+            plan = halving_plan(count, budget)
+            assert sum(n * steps for n, steps in plan) <= budget
+            if plan:
+                assert plan[0][0] == count and plan[-1][0] == 2
+                assert all(b[1] == 2 * a[1] for a, b in zip(plan, plan[1:], strict=False))
+    assert halving_plan(6, 19) == []
+
+
+def test_survivors_drop_non_finite_losses_and_break_ties_low() -> None:
+    from lrguard.range_test.race import survivors
+
+    assert survivors({0.1: math.nan, 0.01: 2.0, 0.03: 1.0}, keep=2) == [0.01, 0.03]
+    assert survivors({0.1: 1.0, 0.01: 1.0}, keep=1) == [0.01]
+
+
+def test_race_candidates_lie_below_the_band_top_and_inside_the_sweep() -> None:
+    from lrguard.range_test.race import race_candidates
+
+    rates = [1e-4, 1.0]
+    field = race_candidates(rates, 0.3, 6)
+    assert len(field) == 6 and max(field) == pytest.approx(0.2)
+    assert all(1e-4 <= r <= 0.2 for r in field)
+    assert race_candidates(rates, 1e-4, 6) == [1e-4]  # squeezed at the bottom: one left
+
+
+def test_multi_is_the_log_median_and_reports_the_spread() -> None:
+    from lrguard.range_test.race import combine_sweeps
+    from lrguard.range_test.suggest import Suggestion
+
+    sweeps = [Suggestion("lrguard", lr, 0, "x") for lr in (1e-3, 4e-3, 2e-2)]
+    multi = combine_sweeps(sweeps)
+    assert multi.lr == pytest.approx(4e-3) and "spread 20.00x" in multi.note
+    none = combine_sweeps([Suggestion("lrguard", None, None, "flat")] * 2 + sweeps[:1])
+    assert none.lr is None and "1 of 3 readings found a rate" in none.note
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"sweeps": 0}, "sweeps=0 is not a whole number >= 1"),
+        ({"candidates": 1}, "race_candidates=1 .* Fix: race_candidates=6"),
+        ({"budget": 5}, "race_budget=5 is too small for 6 candidates.*race_budget>=20"),
+        ({"held_out": 0}, "race_held_out=0"),
+    ],
+)
+def test_race_settings_that_cannot_run_are_refused(settings, match) -> None:
+    from lrguard.range_test.race import check_race_settings
+
+    values = {"sweeps": 3, "candidates": 6, "budget": 200, "held_out": 4, **settings}
+    with pytest.raises(ValueError, match=match):
+        check_race_settings(**values)
+
+
+def test_a_noise_dip_before_the_descent_is_not_read_as_the_descent() -> None:
+    """One low loss early in the sweep reaches the half-way target long before the real
+    descent: the rate is read where the curve crosses the target for good."""
+
+    def loss(step: int, lr: float) -> float:
+        if 20 <= step < 26:
+            return 1.4  # a short dip below the half-way target (1.5), as easy batches give
+        return typical(step, lr)
+
+    result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), loss, "AdamW")
+    low, high = result.marks["lrguard"]["descent"]
+    assert 3e-4 <= result.suggested_lr <= 1.1e-3
+    assert low < result.suggested_lr < high

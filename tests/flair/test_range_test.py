@@ -266,8 +266,20 @@ def test_a_failing_dataloader_leaves_no_file_and_no_folder(trainer_factory, tmp_
         ({"nesterov_typo": True}, TypeError, "not a keyword of find_learning_rate nor of SGD"),
         ({"policy": 0.1}, TypeError, "policy=0.1 is a float, not a GuardPolicy"),
         ({"start_lr": 1e-320, "end_lr": 1e10}, ValueError, "overflows"),
+        ({"start_lr": 0.1, "end_lr": 0.01}, ValueError, "end_lr=0.01 is not above start_lr"),
+        ({"num_steps": 0}, ValueError, "num_steps=0 is not a positive number of steps"),
+        ({"method": "race", "race_budget": 2}, ValueError, "race_budget=2 is too small"),
     ],
-    ids=["max_epochs", "patience", "unknown", "policy", "overflowing-end"],
+    ids=[
+        "max_epochs",
+        "patience",
+        "unknown",
+        "policy",
+        "overflowing-end",
+        "start-above-end",
+        "no-steps",
+        "race-budget",
+    ],
 )
 def test_settings_used_late_are_refused_before_anything_trains(
     trainer_factory, tmp_path, settings, error, match
@@ -279,3 +291,73 @@ def test_settings_used_late_are_refused_before_anything_trains(
         find_learning_rate(trainer, base, keep_copy_on_disk=True, **settings, **QUIET)
     assert _same(before, _state(trainer.model)) and _same_rng(rng, _rng())
     assert not base.exists()
+
+
+class KeywordSGD(torch.optim.SGD):
+    """An optimizer that takes any keyword (as some third-party optimizers do)."""
+
+    def __init__(self, params, lr: float = 0.1, **kwargs) -> None:
+        super().__init__(params, lr=lr, momentum=kwargs.get("momentum", 0.0))
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in-memory", "on-disk"])
+@pytest.mark.parametrize(
+    ("keyword", "why"),
+    [
+        ("max_epochs", "trains num_steps mini-batches, not epochs"),
+        ("anneal_factor", "the sweep does not anneal"),
+        ("train_with_dev", "trains on the training split only"),
+    ],
+)
+def test_train_keywords_are_answered_even_when_the_optimizer_takes_any(
+    trainer_factory, tmp_path, keyword, why, on_disk
+):
+    """Answered before anything trains, with what the range test does instead; no folder."""
+    trainer = trainer_factory()
+    before = _state(trainer.model)
+    base = tmp_path / "new"
+    with pytest.raises(TypeError) as err:
+        find_learning_rate(
+            trainer,
+            base,
+            optimizer=KeywordSGD,
+            keep_copy_on_disk=on_disk,
+            **{keyword: 2},
+            **QUIET,
+        )
+    assert f"{keyword}=2 is a train() keyword" in str(err.value)
+    assert why in str(err.value) and f"Fix: drop {keyword}= here" in str(err.value)
+    assert _same(before, _state(trainer.model)) and not base.exists()
+
+
+@pytest.mark.parametrize("method", ["multi", "race"])
+def test_multi_and_race_restore_exactly_and_explain(trainer_factory, tmp_path, method, capsys):
+    results = []
+    for run in range(2):
+        trainer = trainer_factory()
+        before, rng = _state(trainer.model), _rng()
+        result = find_learning_rate(
+            trainer,
+            tmp_path / f"{method}{run}",
+            mini_batch_size=4,
+            num_steps=40,
+            method=method,
+            race_budget=40,
+            seed=3,
+            progress=False,
+            verbose=run == 0,
+        )
+        assert _same(before, _state(trainer.model)) and _same_rng(rng, _rng())
+        results.append(result)
+    printed = capsys.readouterr().out
+    assert f"({method})\n  why: " in printed
+    assert results[0].suggestions == results[1].suggestions  # same seed, same suggestion
+    steps = results[0].context["steps"]
+    if method == "multi":
+        assert results[0].reason.startswith("median of 3 sweeps")
+        assert steps["sweep"] > 80
+    else:
+        assert results[0].reason.startswith("race winner") and 0 < steps["race"] <= 40
+    saved = RangeTestResult.from_json((tmp_path / f"{method}0" / "lr_range_test.json").read_text())
+    assert saved.reason == results[0].reason
+    assert (tmp_path / f"{method}0" / "lr_range_test.png").stat().st_size > 5000

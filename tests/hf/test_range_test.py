@@ -242,8 +242,11 @@ def test_a_failing_dataloader_leaves_the_trainer_as_it_was(tmp_path, on_disk, da
     [
         ({"policy": "strict"}, TypeError, "policy='strict' is a str, not a GuardPolicy"),
         ({"start_lr": 1e-320, "end_lr": 1e10}, ValueError, "overflows"),
+        ({"start_lr": 1e-3, "end_lr": 1e-3}, ValueError, "end_lr=0.001 is not above start_lr"),
+        ({"num_steps": -1}, ValueError, "num_steps=-1 is not a positive number of steps"),
+        ({"method": "multi", "sweeps": 0}, ValueError, "sweeps=0 is not a whole number"),
     ],
-    ids=["policy", "overflowing-end"],
+    ids=["policy", "overflowing-end", "start-not-below-end", "no-steps", "no-sweeps"],
 )
 def test_settings_used_after_the_sweep_are_refused_before_it(tmp_path, settings, error, match):
     trainer = make_trainer(make_args(tmp_path))
@@ -253,3 +256,22 @@ def test_settings_used_after_the_sweep_are_refused_before_it(tmp_path, settings,
         find_learning_rate(trainer, keep_copy_on_disk=True, **settings, **QUIET)
     assert _same(before, _state(trainer.model)) and trainer.optimizer is None
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("method", ["multi", "race"])
+def test_multi_and_race_restore_exactly_and_repeat_with_the_seed(tmp_path, method):
+    results = []
+    for run in range(2):
+        trainer = make_trainer(make_args(tmp_path / str(run)))
+        before, rng = _state(trainer.model), _rng()
+        result = find_learning_rate(
+            trainer, num_steps=30, method=method, race_budget=40, seed=5, **QUIET
+        )
+        assert _same(before, _state(trainer.model)) and _same(rng, _rng())
+        assert trainer.optimizer is None and trainer.lr_scheduler is None
+        results.append(result)
+    assert results[0].suggestions == results[1].suggestions
+    assert results[0].method == method and results[0].reason
+    steps = results[0].context["steps"]
+    assert (steps["sweep"] > 60) if method == "multi" else (0 < steps["race"] <= 40)
+    assert "why: " in results[0].summary()
