@@ -14,7 +14,7 @@ FLAIR014 = .venv-flair014
 LLAMAFACTORY = .venv-llamafactory
 AXOLOTL = .venv-axolotl
 
-.PHONY: demo test test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel lint bench clean
+.PHONY: demo test test-fast test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel lint bench clean
 
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
@@ -70,8 +70,12 @@ lint: $(MAIN)/.installed
 test-main: $(MAIN)/.installed
 	$(MAIN)/bin/python -m pytest --doctest-modules lrguard flair_lrguard hf_lrguard torch_lrguard tests
 
+# The core, the rules and the command line with the hypothesis "dev" profile: under a minute.
+test-fast: $(MAIN)/.installed
+	HYPOTHESIS_PROFILE=dev $(MAIN)/bin/python -m pytest -q --doctest-modules lrguard tests/core tests/rules tests/cli
+
 test-hf5: $(HF5)/.installed
-	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard torch_lrguard tests/core tests/hf tests/torch tests/clients tests/twins
+	$(HF5)/bin/python -m pytest --doctest-modules lrguard hf_lrguard torch_lrguard tests/core tests/rules tests/hf tests/torch tests/clients tests/twins
 
 # Flair < 0.15 loads its own checkpoints with torch.load's default weights_only=True, which
 # torch >= 2.6 refuses for Flair models; torch's documented switch restores the old default.

@@ -1,1 +1,2 @@
-"""The headline demo (``make demo``) and the tiny offline models it and the tests train."""
+"""The headline demo (``make demo``); its tiny offline tasks ship as ``flair_lrguard.examples``
+and ``hf_lrguard.examples``."""

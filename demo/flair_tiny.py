@@ -1,16 +1,14 @@
-"""The demo's Flair helpers; the tiny offline task itself ships as ``flair_lrguard.examples``
-(a two-class topic corpus and a TextClassifier over one-hot embeddings)."""
+"""The demo's Flair helpers. The tiny offline task ships as ``flair_lrguard.examples``;
+``make_classifier``, ``make_corpus`` and the test suite's ``EpochRecorder`` are also reachable
+from here for ``benchmarks/``, which imports them from this module."""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
-from flair.trainers.plugins import TrainerPlugin
-
-from flair_lrguard.examples import WORDS, _sentences, make_classifier, make_corpus  # noqa: F401
+from flair_lrguard.examples import make_classifier, make_corpus
 
 
 def quiet_flair() -> None:
@@ -26,46 +24,14 @@ def quiet_flair() -> None:
     Tqdm.tqdm = staticmethod(lambda *args, **kwargs: tqdm(*args, **{**kwargs, "disable": True}))
 
 
-@dataclass
-class EpochLog:
-    """One trained epoch: the rate of every param group and the evaluation scores."""
+def __getattr__(name: str) -> Any:
+    """``EpochLog`` / ``EpochRecorder`` from ``tests.fixtures.flair_tiny``, imported only when
+    asked for (the demo itself does not need the test suite)."""
+    if name in ("EpochLog", "EpochRecorder"):
+        from tests.fixtures import flair_tiny
 
-    epoch: int
-    lrs: list[float]
-    scores: tuple[float, ...] = field(default_factory=tuple)
-
-
-class EpochRecorder(TrainerPlugin):
-    """Records, per trained epoch, the learning rates and the evaluation (score, loss)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.epochs: list[EpochLog] = []
-        self.epochs_trained = 0
-
-    @TrainerPlugin.hook
-    def before_training_epoch(self, epoch: int, **kw: Any) -> None:
-        lrs = [group["lr"] for group in self.trainer.optimizer.param_groups]
-        self.epochs.append(EpochLog(epoch, lrs))
-
-    @TrainerPlugin.hook
-    def after_training_epoch(self, epoch: int, **kw: Any) -> None:
-        self.epochs_trained = epoch
-
-    @TrainerPlugin.hook
-    def after_evaluation(self, validation_scores: tuple = (), **kw: Any) -> None:
-        self.epochs[-1].scores = tuple(float(v) for v in validation_scores)
-
-    @property
-    def lr_per_epoch(self) -> list[list[float]]:
-        """Rates of the epochs that were trained to the end."""
-        return [e.lrs for e in self.epochs[: self.epochs_trained]]
+        return getattr(flair_tiny, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "EpochLog",
-    "EpochRecorder",
-    "make_classifier",
-    "make_corpus",
-    "quiet_flair",
-]
+__all__ = ["make_classifier", "make_corpus", "quiet_flair"]

@@ -31,6 +31,7 @@ from lrguard.annealing import PlateauOutcome, PlateauState, plateau_step
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.policy import resolve_policy
+from lrguard.rules.lrg004_number_as_string import CODE as NUMBER_AS_STRING
 from lrguard.run_log import RunLog, anneal_decision, floor_stop_decision
 from torch_lrguard.check import preflight as replay_preflight
 from torch_lrguard.check import scheduler_plan
@@ -57,7 +58,7 @@ def fine_tunes_pretrained(model: Any) -> bool:
 
 STATE_SCHEMA = 1
 
-UNFIXABLE_IN_FLAIR = ("LRG004",)
+UNFIXABLE_IN_FLAIR = (NUMBER_AS_STRING,)
 """Flair builds its optimizer from ``learning_rate`` before any plugin hook can change it,
 so a learning rate given as a string cannot be coerced: it is refused with the fix."""
 

@@ -30,6 +30,7 @@ from lrguard.range_test.race import (
 )
 from lrguard.range_test.request import prepare_sweep, refuse_train_keywords
 from lrguard.range_test.suggest import DEFAULT_METHOD
+from lrguard.range_test.sweep import SWEEP_DEFAULTS
 from torch_lrguard.range_test import run_range_test
 from torch_lrguard.snapshot import TrainingSnapshot
 
@@ -92,12 +93,12 @@ def find_learning_rate(
     mini_batch_chunk_size: int | None = None,
     max_grad_norm: float | None = 5.0,
     use_amp: bool = False,
-    start_lr: float = 1e-7,
-    end_lr: float = 10.0,
-    num_steps: int = 100,
-    mode: str = "exponential",
-    smoothing: float = 0.98,
-    diverge_factor: float = 4.0,
+    start_lr: float = SWEEP_DEFAULTS["start_lr"],
+    end_lr: float = SWEEP_DEFAULTS["end_lr"],
+    num_steps: int = SWEEP_DEFAULTS["num_steps"],
+    mode: str = SWEEP_DEFAULTS["mode"],
+    smoothing: float = SWEEP_DEFAULTS["smoothing"],
+    diverge_factor: float = SWEEP_DEFAULTS["diverge_factor"],
     method: str = DEFAULT_METHOD,
     sweeps: int = MULTI_SWEEPS,
     race_candidates: int = RACE_CANDIDATES,

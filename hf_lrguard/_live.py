@@ -26,14 +26,8 @@ from hf_lrguard._logging import get_logger
 from lrguard.numbers import fmt, parse_number
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings
-from lrguard.schedules.table import (
-    ScheduleSpec,
-    factor,
-    major_version,
-    same_trajectory,
-    sample_steps,
-    schedule_spec,
-)
+from lrguard.schedules.readback import same_trajectory, sample_steps
+from lrguard.schedules.table import ScheduleSpec, factor, major_version, schedule_spec
 from torch_lrguard.replay import base_rates, shadow_optimizer
 
 logger = get_logger(__name__)

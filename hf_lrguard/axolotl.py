@@ -1,7 +1,8 @@
-"""axolotl plugin: ``plugins: [hf_lrguard.axolotl.LRGuardPlugin]`` in an axolotl YAML.
+"""axolotl plugin: ``plugins: [hf_lrguard.axolotl.AxolotlGuardPlugin]`` in an axolotl YAML
+(``hf_lrguard.axolotl.LRGuardPlugin``, the same class, works too).
 
 axolotl registers the plugins listed in a config as soon as it has read the file, before it
-validates it and long before any model is loaded. ``LRGuardPlugin.register`` checks the
+validates it and long before any model is loaded. ``AxolotlGuardPlugin.register`` checks the
 config there, exactly as ``lrguard check`` reads an axolotl file (``learning_rate``,
 ``lr_scheduler``, ``lr_scheduler_kwargs``, ``cosine_min_lr_ratio``,
 ``cosine_constant_lr_ratio``, ``lr_quadratic_warmup``, ``warmup_steps`` / ``warmup_ratio``,
@@ -40,7 +41,7 @@ from hf_lrguard._live import what_differs
 from hf_lrguard._logging import get_logger
 from hf_lrguard.callback import LRGuardCallback
 from lrguard.checking import CheckOptions, findings_for
-from lrguard.configs.hf_view import axolotl_view
+from lrguard.configs.hf_view import read_axolotl_fields
 from lrguard.configs.kinds import Detection
 from lrguard.configs.loader import build_result
 from lrguard.configs.reading import Document, UnusableConfig, read_document
@@ -203,13 +204,11 @@ class ExpectedSchedule:
         lr_scheduler_type: the Hugging Face schedule with the same closed form, or None
             when axolotl's schedule has no entry in the schedule table.
         lr_scheduler_kwargs: its kwargs.
-        why_unsupported: why there is no closed form to compare with.
     """
 
     learning_rate: float | None
     lr_scheduler_type: str | None
     lr_scheduler_kwargs: dict[str, Any]
-    why_unsupported: str | None
 
 
 def expected_schedule(cfg: Mapping[str, Any]) -> ExpectedSchedule:
@@ -220,13 +219,12 @@ def expected_schedule(cfg: Mapping[str, Any]) -> ExpectedSchedule:
         >>> e.lr_scheduler_type, e.lr_scheduler_kwargs
         ('cosine_with_min_lr', {'min_lr_rate': 0.1})
     """
-    view = axolotl_view({k: _plain(v) for k, v in cfg.items()})
+    view = read_axolotl_fields({k: _plain(v) for k, v in cfg.items()})
     kwargs = view.args.get("lr_scheduler_kwargs") or {}
     return ExpectedSchedule(
         learning_rate=parse_number(view.args.get("learning_rate")).value,
         lr_scheduler_type=None if view.schedule_unsupported else view.args["lr_scheduler_type"],
         lr_scheduler_kwargs=dict(kwargs) if isinstance(kwargs, Mapping) else {},
-        why_unsupported=view.schedule_unsupported,
     )
 
 
@@ -306,6 +304,7 @@ def check_config(cfg: Any, policy: GuardPolicy) -> list[Decision]:
     result = build_result(_document(cfg), Detection("axolotl", "axolotl plugin"), StepOptions())
     if result.plan is None:  # pragma: no cover - an axolotl detection always plans
         return []
+    result.plan.min_lr_ratio = policy.min_lr_ratio  # the floor its fixes propose
     findings = findings_for(result, CheckOptions(ignore=policy.ignore))
     outcome = decide(result.plan, policy, "hf", findings=findings)
     if outcome.error is not None:
@@ -361,7 +360,7 @@ class AxolotlGuardCallback(LRGuardCallback):
 
     Args:
         policy: the ``GuardPolicy`` of the config's ``lrguard:`` block.
-        config_decisions: the decisions ``LRGuardPlugin`` took on the config.
+        config_decisions: the decisions ``AxolotlGuardPlugin`` took on the config.
         expected: what the fixed config describes (read back at ``on_train_begin``).
     """
 
@@ -411,8 +410,8 @@ class AxolotlGuardCallback(LRGuardCallback):
         return super()._refusal_note()
 
 
-class LRGuardPlugin(BasePlugin):
-    """lrguard for axolotl: list ``hf_lrguard.axolotl.LRGuardPlugin`` under ``plugins:``.
+class AxolotlGuardPlugin(BasePlugin):
+    """lrguard for axolotl: list ``hf_lrguard.axolotl.AxolotlGuardPlugin`` under ``plugins:``.
 
     * ``register`` (right after axolotl reads the config, before it validates it or loads
       anything): reads the ``lrguard:`` block, checks the config, refuses it or writes the
@@ -454,8 +453,13 @@ class LRGuardPlugin(BasePlugin):
         return [AxolotlGuardCallback(self.policy, self.decisions, self.expected)]
 
 
+LRGuardPlugin = AxolotlGuardPlugin
+"""The same plugin under its first name: configs listing ``hf_lrguard.axolotl.LRGuardPlugin``
+keep working."""
+
 __all__ = [
     "AxolotlGuardCallback",
+    "AxolotlGuardPlugin",
     "ExpectedSchedule",
     "LRGuardArgs",
     "LRGuardPlugin",

@@ -60,10 +60,10 @@ def preflight(args: dict[str, Any], policy: Any) -> list[str]:
     import transformers
 
     from lrguard.adapters.hf_args import plan_from_hf_args
-    from lrguard.configs.hf_view import llamafactory_view
+    from lrguard.configs.hf_view import read_llamafactory_fields
     from lrguard.decide import decide
 
-    view = llamafactory_view(args)
+    view = read_llamafactory_fields(args)
     plan = plan_from_hf_args(
         view.args, transformers_version=transformers.__version__, locations=view.locations
     )

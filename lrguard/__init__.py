@@ -9,8 +9,14 @@ Example:
     'adjust'
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# ``decide`` is imported here, not on first use: importing the module ``lrguard.decide`` later
+# would bind that name to the module instead of the function.
 from lrguard.decide import Preflight, decide
-from lrguard.decision_log import DecisionLog, read_jsonl
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
 from lrguard.plan import (
@@ -23,17 +29,35 @@ from lrguard.plan import (
 )
 from lrguard.rules import Rule, all_rules, check_plan, get_rule
 
+if TYPE_CHECKING:
+    from lrguard.decision_log import DecisionLog, read_jsonl
+    from lrguard.policy import GuardPolicy
+
 __version__ = "0.1.0"
+
+_ON_FIRST_USE = {
+    "DecisionLog": "lrguard.decision_log",
+    "read_jsonl": "lrguard.decision_log",
+    "GuardPolicy": "lrguard.policy",
+}
+"""Names imported on first use: ``GuardPolicy`` needs pydantic, the decision log ``logging``
+and ``json``; the command line (``lrguard check``) needs none of them, and importing them
+would make up much of its start-up."""
 
 
 def __getattr__(name: str) -> object:
-    """``GuardPolicy`` is imported on first use: it needs pydantic, which the command line
-    (``lrguard check``) does not, and importing it would double the command's start-up."""
-    if name == "GuardPolicy":
-        from lrguard.policy import GuardPolicy
+    """The names of ``_ON_FIRST_USE``, imported when first asked for."""
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lrguard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return GuardPolicy
-    raise AttributeError(f"module 'lrguard' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """Every name of the module, those imported on first use included."""
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -51,18 +51,14 @@ class PlateauOutcome:
     """What one evaluation did.
 
     Attributes:
-        improved: the metric beat the best so far.
         reduced: at least one group's rate was lowered.
         patience_exhausted: bad evaluations exceeded the patience.
-        at_floor: after this step, no group can be lowered any more.
         should_stop: patience was exhausted while every group was already at its floor.
         bad_epochs: bad evaluations to report (patience + 1 when it annealed, like Flair).
     """
 
-    improved: bool
     reduced: bool
     patience_exhausted: bool
-    at_floor: bool
     should_stop: bool
     bad_epochs: int
 
@@ -158,10 +154,8 @@ def plateau_step(
         last_epoch=state.last_epoch + 1,
     )
     outcome = PlateauOutcome(
-        improved=improved,
         reduced=reduced,
         patience_exhausted=exhausted,
-        at_floor=all_at_floor(lrs, floors, settings.factor, eps),
         should_stop=exhausted and was_at_floor,
         bad_epochs=settings.patience + 1 if reduced else bad,
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lrguard.configs.kinds import CONVERTING_READERS, KINDS, READERS, Detection, detect_kind
+from lrguard.configs.kinds import KINDS, Detection, detect_kind
 from lrguard.configs.loader import (
     CHECKED,
     SKIPPED,
@@ -23,13 +22,9 @@ from lrguard.configs.loader import (
 from lrguard.configs.reading import CONFIG_SUFFIXES, UnusableConfig, parse_document, read_text
 from lrguard.configs.steps import StepOptions
 from lrguard.findings import Finding, Severity
-from lrguard.numbers import fmt, parse_number
 from lrguard.rules import check_plan
-from lrguard.rules.lrg032_invalid_setting import (
-    FRACTIONAL_WARMUP,
-    fractional_warmup,
-    removed_warmup_ratio,
-)
+from lrguard.rules import lrg004_number_as_string as lrg004
+from lrguard.rules import lrg032_invalid_setting as lrg032
 
 
 @dataclass
@@ -128,56 +123,11 @@ def _excluded(path: Path, patterns: Sequence[str]) -> bool:
     )
 
 
-TRANSFORMERS_FAILS = "Unconverted, transformers fails with a TypeError in trainer.train()."
-DEEPSPEED_FAILS = "torch's optimizer fails with a TypeError when the DeepSpeed engine is built."
-
-
-def _string_number_update(finding: Finding, result: ConfigResult) -> dict[str, object]:
-    """LRG004's severity and message by the program that reads the file.
-
-    A reader that converts string numbers itself (``READERS``) makes the finding ``info``;
-    one known to pass them on unchanged (alignment-handbook's ``H4ArgumentParser``) makes it
-    an error: the optimizer gets a string and ``trainer.train()`` fails. A plain
-    ``TrainingArguments`` file keeps the warning, naming the readers that convert.
-    Scheduler kwargs are never converted by ``TrlParser`` (a dict is no argparse type).
-    """
-    plan = result.plan
-    reader = READERS.get(result.reader or "")
-    coerces = bool(plan is not None and plan.source and plan.source.coerces_strings)
-    if reader is None or finding.severity == Severity.INFO:
-        return {}
-    in_kwargs = (finding.field or "").startswith("lr_scheduler_kwargs.")
-    converts = reader.converts
-    if result.reader == "trl" and in_kwargs:
-        converts = False
-    elif result.reader in ("axolotl", "llamafactory"):
-        converts = coerces
-    if converts:
-        return {
-            "severity": Severity.INFO,
-            "message": f"{finding.message} {reader.name} converts it itself; other YAML 1.1 "
-            "readers (yaml.safe_load, TrainingArguments(**cfg), "
-            "HfArgumentParser.parse_yaml_file) pass on a string.",
-        }
-    if converts is False:
-        message = finding.message
-        if result.reader == "deepspeed":
-            message = message.replace(TRANSFORMERS_FAILS, DEEPSPEED_FAILS)
-        update: dict[str, object] = {
-            "severity": Severity.ERROR,
-            "message": f"{message} This file is read by {reader.name}, which passes "
-            f"the string on unchanged (only {CONVERTING_READERS} convert it).",
-        }
-        number = parse_number(finding.value).value
-        if result.document is not None and result.document.syntax == "json" and number:
-            update["fix"] = f"Write {finding.location} as a JSON number, without quotes: " + (
-                f"{fmt(number)}."
-            )
-        return update
-    return {
-        "message": f"{finding.message} {CONVERTING_READERS} convert it; "
-        "HfArgumentParser.parse_yaml_file and TrainingArguments(**cfg) do not."
-    }
+READ_BY: dict[str, Callable[[Finding, ConfigResult], dict[str, object]]] = {
+    lrg004.CODE: lrg004.as_read_by,
+}
+"""Rules whose findings depend on the program that reads the file: code -> the rule's own
+changes to a finding of a checked file."""
 
 
 def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
@@ -186,43 +136,19 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     line = result.line_of(finding.field) or result.line_of(finding.location)
     if line is not None and finding.line is None:
         update["line"] = line
-    plan = result.plan
-    if finding.code == "LRG004":
-        update.update(_string_number_update(finding, result))
-    renames = plan.source.renames if plan is not None and plan.source else None
-    if renames and finding.fix:
-        fix = finding.fix
-        for name, key in renames.items():
-            fix = re.sub(rf"\b{re.escape(name)}\b(?=\s*[:=])", key, fix)
-        if fix != finding.fix:
-            update["fix"] = fix
+    read_by = READ_BY.get(finding.code)
+    if read_by is not None:
+        update.update(read_by(finding, result))
     return replace(finding, **update) if update else finding
 
 
 def _version_adjusted(
     finding: Finding, result: ConfigResult, version: str | None
 ) -> Finding | None:
-    """A fractional ``warmup_steps`` read by the transformers version the run uses (None:
-    that version reads it as intended)."""
-    if (
-        version is None
-        or result.plan is None
-        or finding.code != "LRG032"
-        or finding.field != FRACTIONAL_WARMUP
-        or result.kind == "axolotl"
-    ):
+    """``finding`` as the transformers version the run uses reads it (None: no finding)."""
+    if version is None or result.plan is None or result.kind == "axolotl":
         return finding
-    plan = result.plan.clone()
-    plan.framework_version = version
-    graded = next(fractional_warmup(plan), None)
-    if graded is None:
-        return None
-    return replace(
-        finding,
-        severity=graded.severity,
-        message=graded.message,
-        fix=graded.fix,
-    )
+    return lrg032.for_version(finding, result.plan, version)
 
 
 def _selected(code: str, options: CheckOptions) -> bool:
@@ -238,10 +164,8 @@ def findings_for(result: ConfigResult, options: CheckOptions) -> list[Finding]:
         return []
     found = check_plan(result.plan, select=options.select, ignore=list(options.ignore) or None)
     version = options.transformers_version
-    if version is not None and _selected("LRG032", options):
-        plan = result.plan.clone()
-        plan.framework_version = version
-        found += list(removed_warmup_ratio(plan))
+    if version is not None and _selected(lrg032.CODE, options):
+        found += list(lrg032.for_version_findings(result.plan, version))
     adjusted = (
         _version_adjusted(_reader_adjusted(f, result), result, options.transformers_version)
         for f in found
@@ -297,13 +221,13 @@ def _suppressed(
             return found
     if "lrguard" not in text.lower():  # no suppression comment: nothing more to import
         return found
-    from lrguard.rules import all_rules
+    from lrguard.rules import rule_codes
     from lrguard.suppressions import apply_suppressions, parse_suppressions
 
     suppressions = parse_suppressions(text)
     if not suppressions:
         return found
-    known = {rule.code for rule in all_rules()}
+    known = set(rule_codes())
     kept, unused = apply_suppressions(
         found, suppressions, known.__contains__, lambda code: _selected(code, options)
     )

@@ -50,6 +50,13 @@ def _refusal(findings: list[Finding]) -> LRGuardError:
     return LRGuardError("\n".join(lines), findings)
 
 
+def with_policy_ratio(plan: TrainingPlan, policy: GuardPolicy) -> TrainingPlan:
+    """``plan`` with the floor ratio its fixes propose set to ``policy.min_lr_ratio``."""
+    if plan.min_lr_ratio == policy.min_lr_ratio:
+        return plan
+    return replace(plan, min_lr_ratio=policy.min_lr_ratio)
+
+
 def decide(
     plan: TrainingPlan,
     policy: GuardPolicy,
@@ -85,6 +92,7 @@ def decide(
         >>> result.plan.param_groups[0].min_lr
         1e-06
     """
+    plan = with_policy_ratio(plan, policy)
     if findings is None:
         findings = check_plan(plan, ignore=policy.ignore)
     findings = [f for f in findings if not policy.is_ignored(f.code)]

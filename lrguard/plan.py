@@ -12,6 +12,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from lrguard.defaults import DEFAULT_MIN_LR_RATIO
+
 if TYPE_CHECKING:  # plain data; only integrations that replay a scheduler build one
     from lrguard.trajectory import Trajectory
 
@@ -216,6 +218,8 @@ class TrainingPlan:
         optimizer: the optimizer as given (a class name or an ``optim`` value), when known.
         pretrained: the run fine-tunes a pretrained network (True), trains from scratch
             (False), or it is not known (None).
+        min_lr_ratio: the floor, as a fraction of the peak, that fixes propose (the policy's
+            ``min_lr_ratio``; ``lrguard.defaults.DEFAULT_MIN_LR_RATIO`` unless a policy sets it).
         source: how ``lrguard check`` read the config (None for live runs).
         trajectory: the per-step rates of a real scheduler object, replayed by
             ``torch_lrguard`` (None for configs): the input of LRG060 - LRG068.
@@ -250,6 +254,7 @@ class TrainingPlan:
     metric: MetricPlan = field(default_factory=MetricPlan)
     optimizer: Any = None
     pretrained: bool | None = None
+    min_lr_ratio: float = DEFAULT_MIN_LR_RATIO
     source: ConfigSource | None = None
     trajectory: Trajectory | None = None
     accelerate: AcceleratePlan | None = None

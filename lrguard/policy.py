@@ -6,7 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lrguard.defaults import DEFAULT_MIN_LR_RATIO, DEFAULT_PLATEAU_MIN_LR_RATIO
 from lrguard.trajectory import TrajectoryLimits
+
+_LIMITS = TrajectoryLimits()
+"""The trajectory rules' default thresholds: the ``trajectory_*`` fields' defaults."""
 
 
 class GuardPolicy(BaseModel):
@@ -31,13 +35,13 @@ class GuardPolicy(BaseModel):
         "raise_lr: initial_lr = floor / min_lr_ratio.",
     )
     min_lr_ratio: float = Field(
-        default=0.1,
+        default=DEFAULT_MIN_LR_RATIO,
         gt=0.0,
         lt=1.0,
         description="Adjusted floor as a fraction of the initial learning rate.",
     )
     plateau_min_lr_ratio: float = Field(
-        default=0.001,
+        default=DEFAULT_PLATEAU_MIN_LR_RATIO,
         gt=0.0,
         lt=1.0,
         description="Adjusted floor of Hugging Face reduce_lr_on_plateau / greedy as a "
@@ -58,27 +62,27 @@ class GuardPolicy(BaseModel):
         default=(), description="Rule codes (or prefixes) never reported."
     )
     trajectory_low_fraction: float = Field(
-        default=0.01,
+        default=_LIMITS.low_fraction,
         gt=0.0,
         lt=1.0,
         description="Replayed schedulers: a rate below this fraction of its peak counts as "
         "near zero (LRG062, LRG067).",
     )
     trajectory_low_share: float = Field(
-        default=0.5,
+        default=_LIMITS.low_share,
         gt=0.0,
         lt=1.0,
         description="Replayed schedulers: LRG062 fires when the rate is near zero for more "
         "than this share of the run.",
     )
     trajectory_rise_ratio: float = Field(
-        default=1.05,
+        default=_LIMITS.rise_ratio,
         ge=1.0,
         description="Replayed schedulers: LRG061 fires when a non-cyclic schedule takes the "
         "rate above the optimizer's by more than this factor.",
     )
     trajectory_max_restarts: int = Field(
-        default=1,
+        default=_LIMITS.max_restarts,
         ge=0,
         description="Replayed schedulers: LRG063 fires when a non-cyclic schedule falls and "
         "rises again (by half its peak) more often than this.",

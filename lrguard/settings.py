@@ -129,9 +129,9 @@ def check_codes(codes: Sequence[str], where: str) -> list[str]:
         >>> check_codes(["lrg00", "LRG030"], "--select")
         ['LRG00', 'LRG030']
     """
-    from lrguard.rules import all_rules
+    from lrguard.rules import rule_codes
 
-    known = [rule.code for rule in all_rules()]
+    known = rule_codes()
     valid = f"valid codes: {', '.join(known)} (or a prefix such as LRG0)"
     checked: list[str] = []
     for code in codes:

@@ -52,6 +52,7 @@ from lrguard.range_test.suggest import (
     within_sweep,
 )
 from lrguard.range_test.suggest import lrguard as read_lrguard
+from lrguard.range_test.sweep import SWEEP_DEFAULTS
 from torch_lrguard.snapshot import TrainingSnapshot, _clone
 
 logger = logging.getLogger(__name__)
@@ -340,12 +341,12 @@ def find_learning_rate(
     data: Iterable[Any],
     loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
     *,
-    start_lr: float = 1e-7,
-    end_lr: float = 10.0,
-    num_steps: int = 100,
-    mode: str = "exponential",
-    smoothing: float = 0.98,
-    diverge_factor: float = 4.0,
+    start_lr: float = SWEEP_DEFAULTS["start_lr"],
+    end_lr: float = SWEEP_DEFAULTS["end_lr"],
+    num_steps: int = SWEEP_DEFAULTS["num_steps"],
+    mode: str = SWEEP_DEFAULTS["mode"],
+    smoothing: float = SWEEP_DEFAULTS["smoothing"],
+    diverge_factor: float = SWEEP_DEFAULTS["diverge_factor"],
     method: str = DEFAULT_METHOD,
     sweeps: int = MULTI_SWEEPS,
     race_candidates: int = RACE_CANDIDATES,

@@ -57,7 +57,7 @@ from typing import Any
 import torch
 
 from lrguard.schedules.closed_form import ScheduleError
-from lrguard.schedules.table import lambda_factor, lambda_schedule, same_trajectory, sample_steps
+from lrguard.schedules.readback import lambda_factor, lambda_schedule, same_trajectory, sample_steps
 from lrguard.schedules.torch_classes import is_cyclic
 from lrguard.trajectory import Trajectory, TrajectoryLimits, tail_layout
 

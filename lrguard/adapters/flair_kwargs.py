@@ -10,13 +10,16 @@ from lrguard.plan import AnnealingPlan, ParamGroupPlan, TrainingPlan
 
 Entry = Literal["train", "fine_tune", "train_custom"]
 
+_ANNEALING = AnnealingPlan()
+"""Flair's ``AnnealOnPlateau`` defaults, as ``AnnealingPlan`` states them."""
+
 FLAIR_TRAIN_DEFAULTS: dict[str, Any] = {
     "learning_rate": 0.1,
     "min_learning_rate": 0.0001,
-    "anneal_factor": 0.5,
-    "patience": 3,
-    "initial_extra_patience": 0,
-    "anneal_with_restarts": False,
+    "anneal_factor": _ANNEALING.factor,
+    "patience": _ANNEALING.patience,
+    "initial_extra_patience": _ANNEALING.initial_extra_patience,
+    "anneal_with_restarts": _ANNEALING.with_restarts,
     "max_epochs": 100,
     "train_with_dev": False,
     "attach_default_scheduler": True,

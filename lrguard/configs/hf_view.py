@@ -1,8 +1,9 @@
 """HF-style configs (TrainingArguments, LLaMA-Factory, axolotl) -> ``TrainingArguments`` names.
 
-Each reader returns an ``HfView``: a plain dict of ``TrainingArguments`` fields with values
-as written (strings stay strings), where each field comes from in the file, and what the
-reader had to assume. Mapping follows what the tools themselves do:
+Each reader (``read_hf_fields``, ``read_llamafactory_fields``, ``read_axolotl_fields``)
+returns ``ConfigFields``: a plain dict of ``TrainingArguments`` fields with values as written
+(strings stay strings), where each field comes from in the file, and what the reader had to
+assume. Mapping follows what the tools themselves do:
 
 * LLaMA-Factory parses its YAML into ``Seq2SeqTrainingArguments`` with ``HfArgumentParser``:
   the names are ``TrainingArguments`` names already. Its "v1" configs (``model:`` +
@@ -41,7 +42,7 @@ SCHEDULER_KWARG_NAMES = frozenset(
 
 
 @dataclass
-class HfView:
+class ConfigFields:
     """A config as ``TrainingArguments`` fields.
 
     Attributes:
@@ -112,35 +113,36 @@ def _stray(data: Mapping[str, Any]) -> list[str]:
     return sorted(k for k in data if k in SCHEDULER_KWARG_NAMES)
 
 
-def hf_view(data: Mapping[str, Any]) -> HfView:
+def read_hf_fields(data: Mapping[str, Any]) -> ConfigFields:
     """A ``TrainingArguments`` JSON/YAML (as ``to_json_string()`` writes it, or by hand).
 
     Example:
-        >>> hf_view({"learning_rate": "1e-5", "lr_scheduler_type": "cosine"}).args["learning_rate"]
+        >>> fields = read_hf_fields({"learning_rate": "1e-5", "lr_scheduler_type": "cosine"})
+        >>> fields.args["learning_rate"]
         '1e-5'
     """
     args = dict(data)
-    return HfView(args=args, locations={k: k for k in args}, stray_keys=_stray(data))
+    return ConfigFields(args=args, locations={k: k for k in args}, stray_keys=_stray(data))
 
 
-def llamafactory_view(data: Mapping[str, Any]) -> HfView:
+def read_llamafactory_fields(data: Mapping[str, Any]) -> ConfigFields:
     """A LLaMA-Factory YAML (its ``train`` configs use ``TrainingArguments`` names).
 
     Example:
-        >>> llamafactory_view({"learning_rate": 1e-4, "stage": "sft"}).args
+        >>> read_llamafactory_fields({"learning_rate": 1e-4, "stage": "sft"}).args
         {'learning_rate': 0.0001, 'stage': 'sft'}
     """
     if "model" in data and "train_dataset" in data and "model_name_or_path" not in data:
         return _llamafactory_v1(data)
-    view = hf_view(data)
-    view.coerces_strings = True
+    fields = read_hf_fields(data)
+    fields.coerces_strings = True
     if data.get("early_stopping_steps") is not None:  # run_exp's EarlyStoppingCallback patience
-        view.args["early_stopping_patience"] = data["early_stopping_steps"]
-        view.locations["early_stopping_patience"] = "early_stopping_steps"
-    return view
+        fields.args["early_stopping_patience"] = data["early_stopping_steps"]
+        fields.locations["early_stopping_patience"] = "early_stopping_steps"
+    return fields
 
 
-def _llamafactory_v1(data: Mapping[str, Any]) -> HfView:
+def _llamafactory_v1(data: Mapping[str, Any]) -> ConfigFields:
     mapping = {
         "learning_rate": "learning_rate",
         "max_steps": "max_steps",
@@ -149,7 +151,7 @@ def _llamafactory_v1(data: Mapping[str, Any]) -> HfView:
     }
     args = {hf: data[key] for key, hf in mapping.items() if key in data}
     locations = {hf: key for key, hf in mapping.items() if key in data}
-    return HfView(
+    return ConfigFields(
         args=args,
         locations=locations,
         coerces_strings=True,
@@ -172,11 +174,11 @@ AXOLOTL_SETTINGS = (
 """axolotl's own schedule settings, kept as written for the axolotl rules (LRG070 - LRG079)."""
 
 
-def axolotl_view(data: Mapping[str, Any]) -> HfView:
+def read_axolotl_fields(data: Mapping[str, Any]) -> ConfigFields:
     """An axolotl YAML, mapped the way axolotl's trainer builder maps it.
 
     Example:
-        >>> v = axolotl_view({"learning_rate": "2e-5", "cosine_min_lr_ratio": 0.1,
+        >>> v = read_axolotl_fields({"learning_rate": "2e-5", "cosine_min_lr_ratio": 0.1,
         ...                   "micro_batch_size": 2, "num_epochs": 3})
         >>> v.args["lr_scheduler_type"], v.args["lr_scheduler_kwargs"], v.locations["min_lr_rate"]
         ('cosine_with_min_lr', {'min_lr_rate': 0.1}, 'cosine_min_lr_ratio')
@@ -227,7 +229,7 @@ def axolotl_view(data: Mapping[str, Any]) -> HfView:
         )
     _axolotl_warmup(data, put)
     _axolotl_eval(data, put)
-    return HfView(
+    return ConfigFields(
         args=args,
         locations=locations,
         defaults=defaults,
@@ -321,8 +323,8 @@ def _divides(small: Any, big: Any) -> bool:
 __all__ = [
     "AXOLOTL_SETTINGS",
     "SCHEDULER_KWARG_NAMES",
-    "HfView",
-    "axolotl_view",
-    "hf_view",
-    "llamafactory_view",
+    "ConfigFields",
+    "read_axolotl_fields",
+    "read_hf_fields",
+    "read_llamafactory_fields",
 ]

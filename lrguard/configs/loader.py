@@ -9,7 +9,12 @@ from typing import Any
 
 from lrguard.configs.deepspeed import read_deepspeed
 from lrguard.configs.flair_view import flair_view
-from lrguard.configs.hf_view import HfView, axolotl_view, hf_view, llamafactory_view
+from lrguard.configs.hf_view import (
+    ConfigFields,
+    read_axolotl_fields,
+    read_hf_fields,
+    read_llamafactory_fields,
+)
 from lrguard.configs.kinds import KINDS, Detection, detect_kind, reader_of
 from lrguard.configs.reading import Document, UnusableConfig, read_document
 from lrguard.configs.steps import StepCount, StepOptions, count_steps
@@ -17,7 +22,11 @@ from lrguard.plan import ConfigSource, DeepSpeedPlan, TrainingPlan
 
 CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
 
-_HF_VIEWS = {"hf": hf_view, "llamafactory": llamafactory_view, "axolotl": axolotl_view}
+_FIELD_READERS = {
+    "hf": read_hf_fields,
+    "llamafactory": read_llamafactory_fields,
+    "axolotl": read_axolotl_fields,
+}
 
 SCHEDULE_KEYS = {
     "hf": ("lr_scheduler_type", "lr_scheduler_kwargs"),
@@ -85,10 +94,10 @@ def _lines(doc: Document, locations: dict[str, str]) -> dict[str, int]:
 
 def _hf_plan(
     doc: Document, kind: str, options: StepOptions
-) -> tuple[TrainingPlan, HfView, StepCount]:
+) -> tuple[TrainingPlan, ConfigFields, StepCount]:
     from lrguard.adapters.hf_args import plan_from_hf_args, pretrained_from
 
-    view = _HF_VIEWS[kind](doc.data)
+    view = _FIELD_READERS[kind](doc.data)
     steps = count_steps(view.args, options, view.dataset_steps)
     locations = {**{p: p for p in doc.lines}, **view.locations}
     plan = plan_from_hf_args(

@@ -368,14 +368,6 @@ def _walk_keys(root: yaml.Node) -> tuple[dict[str, int], dict[str, tuple[int, ..
     return lines, {p: tuple(found) for p, found in sorted(repeated.items())}
 
 
-def node_lines(root: yaml.Node) -> dict[str, int]:
-    """Key path -> 1-based line for every mapping key and list item under ``root``.
-
-    A key given twice in one mapping has the line of its last occurrence (the value kept).
-    """
-    return _walk_keys(root)[0]
-
-
 def duplicate_keys(root: yaml.Node) -> dict[str, tuple[int, ...]]:
     """Key path -> lines of every occurrence, for keys given more than once in a mapping.
 
@@ -425,17 +417,6 @@ def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
             or expanded (aliases) beyond ``MAX_DEPTH`` / ``MAX_VALUES``.
     """
     data, (lines, _) = _parse_yaml(text)
-    return data, lines
-
-
-def parse_json(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse JSON; key lines come from the YAML composer when it accepts the text.
-
-    Raises:
-        UnusableConfig: invalid JSON (the reason names the line), nested beyond
-            ``MAX_DEPTH`` or more than ``MAX_VALUES`` values.
-    """
-    data, (lines, _) = _parse_json(text)
     return data, lines
 
 

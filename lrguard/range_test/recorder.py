@@ -9,13 +9,6 @@ from lrguard.range_test.result import RangeTestResult
 from lrguard.range_test.suggest import METHODS, check_method, suggest
 from lrguard.range_test.sweep import SweepSettings
 
-STOP_REASONS = {
-    "completed": "the sweep reached end_lr",
-    "diverged": "the smoothed loss rose above diverge_factor times its lowest value",
-    "non_finite": "a loss was NaN or infinite",
-}
-"""Why a sweep ended, as ``RangeTestResult.stop_reason``."""
-
 
 class SweepRecorder:
     """Collects a sweep's rates and losses and tells the training loop when to stop.

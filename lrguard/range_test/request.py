@@ -24,7 +24,7 @@ from typing import Any
 
 from lrguard.range_test.result import check_policy
 from lrguard.range_test.suggest import ALL_METHODS, DEFAULT_METHOD, check_method
-from lrguard.range_test.sweep import SweepSettings
+from lrguard.range_test.sweep import SweepSettings, sweep_values
 
 TRAIN_ONLY: dict[str, str] = {
     "max_epochs": "the range test trains num_steps mini-batches, not epochs",
@@ -55,21 +55,16 @@ TRAIN_ONLY: dict[str, str] = {
 
 def prepare_sweep(
     *,
-    start_lr: float = 1e-7,
-    end_lr: float = 10.0,
-    num_steps: int = 100,
-    mode: str = "exponential",
-    smoothing: float = 0.98,
-    diverge_factor: float = 4.0,
     method: str = DEFAULT_METHOD,
     policy: Any = None,
     methods: tuple[str, ...] = ALL_METHODS,
+    **sweep: Any,
 ) -> SweepSettings:
     """The sweep's settings, after every check a range test can make before it trains.
 
     Args:
-        start_lr / end_lr / num_steps / mode / smoothing / diverge_factor: the sweep
-            (``SweepSettings``).
+        **sweep: ``SweepSettings`` fields (``start_lr``, ``end_lr``, ``num_steps``, ``mode``,
+            ``smoothing``, ``diverge_factor`` ...); those not given keep their defaults.
         method: the suggestion method to choose.
         methods: the methods this range test can run (``ALL_METHODS``: every one).
         policy: None or a ``GuardPolicy`` (its ratio sets the suggested floor after the
@@ -79,19 +74,13 @@ def prepare_sweep(
         The ``SweepSettings``.
 
     Raises:
-        TypeError: ``policy`` is not a ``GuardPolicy`` (the message names it and the fix).
+        TypeError: ``policy`` is not a ``GuardPolicy`` (the message names it and the fix), or
+            a keyword is no ``SweepSettings`` field.
         ValueError: an invalid sweep setting or an unknown ``method``; every problem is
             listed, each as ``field=value: what is wrong. Fix: ...``.
     """
     check_policy(policy)
-    values = {
-        "start_lr": start_lr,
-        "end_lr": end_lr,
-        "num_steps": num_steps,
-        "mode": mode,
-        "smoothing": smoothing,
-        "diverge_factor": diverge_factor,
-    }
+    values = sweep_values(sweep)
     problems = SweepSettings.problems_of(**values)
     try:
         check_method(method, methods)

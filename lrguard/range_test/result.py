@@ -317,17 +317,15 @@ class RangeTestResult:
         that method's readings: the edge of stability, the descent, the starting level's
         noise band, race candidates, the suggestion and the floor (needs matplotlib:
         ``pip install 'lrguard[plot]'``)."""
-        from lrguard.extras import require
+        from lrguard.plotting import agg_figure  # no pyplot: the user's backend is untouched
 
-        require("matplotlib", "plot", "RangeTestResult.plot")
-        from matplotlib.figure import Figure  # no pyplot: the user's backend is untouched
+        fig = agg_figure((7, 4), needed_by="RangeTestResult.plot")
         from matplotlib.ticker import FuncFormatter
 
         marks = self.marks.get(self.method, {})
         lagfree = self.lagfree or [math.nan] * len(self.rates)
         read_lagfree = marks.get("curve") in ("lag-free", "pooled")
         read = lagfree if read_lagfree else self.smoothed
-        fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
         try:
             ax.plot(self.rates, self.losses, color="0.8", linewidth=0.8, label="loss")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from types import SimpleNamespace
-from typing import Literal
+from typing import Any, Literal
 
 from lrguard.numbers import fmt
 
@@ -56,26 +56,15 @@ class SweepSettings:
         return self.problems_of(**asdict(self))
 
     @staticmethod
-    def problems_of(
-        start_lr: float = 1e-7,
-        end_lr: float = 10.0,
-        num_steps: int = 100,
-        mode: str = "exponential",
-        smoothing: float = 0.98,
-        diverge_factor: float = 4.0,
-        min_steps_before_stop: int = 10,
-    ) -> list[str]:
-        """``problems()`` of the settings these values would make, without making them."""
+    def problems_of(**values: Any) -> list[str]:
+        """``problems()`` of the settings these values would make, without making them
+        (a setting not given: its default, ``SWEEP_DEFAULTS``).
+
+        Raises:
+            TypeError: a keyword that is no ``SweepSettings`` field.
+        """
         out: list[str] = []
-        self = SimpleNamespace(
-            start_lr=start_lr,
-            end_lr=end_lr,
-            num_steps=num_steps,
-            mode=mode,
-            smoothing=smoothing,
-            diverge_factor=diverge_factor,
-            min_steps_before_stop=min_steps_before_stop,
-        )
+        self = SimpleNamespace(**sweep_values(values))
 
         def rate_ok(value: float) -> bool:
             if not isinstance(value, int | float) or isinstance(value, bool):
@@ -157,3 +146,25 @@ class SweepSettings:
     def rates(self) -> list[float]:
         """Every step's rate."""
         return [self.rate(step) for step in range(self.num_steps)]
+
+
+SWEEP_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(SweepSettings)}
+"""Every ``SweepSettings`` field and its default: the sweep keywords of every
+``find_learning_rate`` (Flair, Hugging Face, plain PyTorch) and of ``prepare_sweep``."""
+
+
+def sweep_values(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over ``SWEEP_DEFAULTS``.
+
+    Raises:
+        TypeError: a key that is no ``SweepSettings`` field, as Python words an unknown
+            keyword.
+
+    Example:
+        >>> sweep_values({"num_steps": 50})["num_steps"], sweep_values({})["end_lr"]
+        (50, 10.0)
+    """
+    for name in values:
+        if name not in SWEEP_DEFAULTS:
+            raise TypeError(f"got an unexpected keyword argument {name!r}")
+    return {**SWEEP_DEFAULTS, **values}

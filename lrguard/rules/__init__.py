@@ -1,9 +1,12 @@
 """The rule registry: every rule has a stable code, a kebab-case name and a doc.
 
 Rules are data plus one pure function ``check(plan) -> list[Finding]``. Each module in this
-package defines one rule, is named by its code (``lrg013_greedy_min_lr.py``) and registers
-it with ``register``; helpers shared by several rules live in ``_``-prefixed modules. Codes
-are never renumbered or reused.
+package defines one rule, is named by its code (``lrg013_greedy_min_lr.py``), holds that code
+as its ``CODE`` constant and registers the rule with ``register``; helpers shared by several
+rules live in ``_``-prefixed modules. ``RULE_MODULES`` lists every rule's module, in code
+order: a rule module is imported the first time one of its rules is needed, so
+``check_plan(plan, select=["LRG00"])`` imports only those rules. Codes are never renumbered
+or reused.
 
 A rule's ``example`` is a config that makes it fire and its ``corrected`` the same config
 fixed: both are shown by ``lrguard explain`` and run by the test suite, so the docs cannot
@@ -19,9 +22,7 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -112,45 +113,119 @@ class Rule:
         return "\n".join(parts).rstrip() + "\n"
 
 
+RULE_MODULES: dict[str, str] = {
+    "LRG001": "lrg001_initial_below_min",
+    "LRG002": "lrg002_min_not_below_peak",
+    "LRG003": "lrg003_not_finite_positive",
+    "LRG004": "lrg004_number_as_string",
+    "LRG005": "lrg005_scheduler_kwargs",
+    "LRG006": "lrg006_warmup_exceeds_run",
+    "LRG007": "lrg007_anneal_budget",
+    "LRG008": "lrg008_min_lr_list_length",
+    "LRG009": "lrg009_plateau_anneal",
+    "LRG010": "lrg010_patience_exhausted_at_floor",
+    "LRG011": "lrg011_polynomial_lr_end",
+    "LRG012": "lrg012_plateau_min_lr",
+    "LRG013": "lrg013_greedy_min_lr",
+    "LRG014": "lrg014_plateau_mode",
+    "LRG015": "lrg015_plateau_without_eval",
+    "LRG016": "lrg016_unknown_scheduler_type",
+    "LRG017": "lrg017_scheduler_kwargs_not_mapping",
+    "LRG018": "lrg018_wsd_phases",
+    "LRG019": "lrg019_early_stopping_patience",
+    "LRG020": "lrg020_early_stopping_prerequisites",
+    "LRG021": "lrg021_kwargs_ignored",
+    "LRG022": "lrg022_plateau_floor_reached",
+    "LRG023": "lrg023_warmup_ignored",
+    "LRG024": "lrg024_resume_schedule_changed",
+    "LRG025": "lrg025_early_stopping_before_plateau",
+    "LRG026": "lrg026_self_scheduling_optimizer_under_schedule",
+    "LRG030": "lrg030_steps_unknown",
+    "LRG031": "lrg031_scheduler_kwarg_at_top_level",
+    "LRG032": "lrg032_invalid_setting",
+    "LRG033": "lrg033_duplicate_key",
+    "LRG034": "lrg034_unused_suppression",
+    "LRG050": "lrg050_invalid_annealing_setting",
+    "LRG060": "lrg060_scheduler_raises",
+    "LRG061": "lrg061_rate_rises_above_base",
+    "LRG062": "lrg062_rate_near_zero",
+    "LRG063": "lrg063_schedule_restarts",
+    "LRG064": "lrg064_warmup_never_completes",
+    "LRG065": "lrg065_rate_not_finite",
+    "LRG066": "lrg066_scheduler_not_replayed",
+    "LRG067": "lrg067_metric_worst_case",
+    "LRG068": "lrg068_accelerate_scheduler_steps_per_process",
+    "LRG069": "lrg069_group_floor_above_group_peak",
+    "LRG070": "lrg070_axolotl_ratio_out_of_range",
+    "LRG071": "lrg071_axolotl_option_ignored",
+    "LRG072": "lrg072_axolotl_warmup_steps_and_ratio",
+    "LRG073": "lrg073_axolotl_lr_group_rate",
+    "LRG080": "lrg080_deepspeed_scheduler_replaces",
+    "LRG081": "lrg081_deepspeed_value_mismatch",
+    "LRG082": "lrg082_deepspeed_warmup_start",
+    "LRG083": "lrg083_deepspeed_cosine_floor",
+    "LRG084": "lrg084_deepspeed_scheduler_unusable",
+    "LRG085": "lrg085_deepspeed_default_applies",
+    "LRG086": "lrg086_deepspeed_config_not_read",
+    "LRG090": "lrg090_range_test_suggestion",
+    "LRG091": "lrg091_rate_atypical_for_training",
+}
+"""Every rule code and the module of this package that defines it, in code order. A new rule
+module is added here (the test suite fails when a rule module and this table disagree)."""
+
 _REGISTRY: dict[str, Rule] = {}
 
 
 def register(rule_: Rule) -> Rule:
-    """Add ``rule_`` to the registry; a code or name used twice is an error."""
+    """Add ``rule_`` to the registry; a code or name used twice is an error, and so is a code
+    that ``RULE_MODULES`` does not list."""
     if rule_.code in _REGISTRY:
         raise ValueError(f"rule code {rule_.code} registered twice")
     if any(r.name == rule_.name for r in _REGISTRY.values()):
         raise ValueError(f"rule name {rule_.name} registered twice")
     if rule_.missing_sections():
         raise ValueError(f"rule {rule_.code} lacks doc sections {rule_.missing_sections()}")
+    if rule_.code not in RULE_MODULES:
+        raise ValueError(f"rule {rule_.code} is not in RULE_MODULES ({__name__})")
     _REGISTRY[rule_.code] = rule_
     return rule_
 
 
-@functools.cache
-def _load_all() -> None:
-    """Import every rule module once (each registers its rules)."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+def _load(code: str) -> Rule:
+    """The rule ``code`` (a key of ``RULE_MODULES``), importing its module on first use."""
+    if code not in _REGISTRY:
+        module = f"{__name__}.{RULE_MODULES[code]}"
+        importlib.import_module(module)
+        if code not in _REGISTRY:
+            raise ValueError(f"RULE_MODULES names {module} for {code}, which it does not register")
+    return _REGISTRY[code]
+
+
+def rule_codes() -> list[str]:
+    """Every rule code, in order, without importing any rule.
+
+    Example:
+        >>> rule_codes()[:2]
+        ['LRG001', 'LRG002']
+    """
+    return list(RULE_MODULES)
 
 
 def all_rules() -> list[Rule]:
-    """Every registered rule, by code."""
-    _load_all()
-    return [_REGISTRY[code] for code in sorted(_REGISTRY)]
+    """Every rule, by code."""
+    return [_load(code) for code in RULE_MODULES]
 
 
 def get_rule(code: str) -> Rule:
-    """The rule with ``code`` (case-insensitive).
+    """The rule with ``code`` (case-insensitive); only its module is imported.
 
     Raises:
         KeyError: no such rule; the message lists the known codes.
     """
-    _load_all()
     key = code.strip().upper()
-    if key not in _REGISTRY:
-        raise KeyError(f"unknown rule {code!r}; known rules: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[key]
+    if key not in RULE_MODULES:
+        raise KeyError(f"unknown rule {code!r}; known rules: {', '.join(RULE_MODULES)}")
+    return _load(key)
 
 
 def _selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:
@@ -164,7 +239,7 @@ def check_plan(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
 ) -> list[Finding]:
-    """Run every registered rule on ``plan``.
+    """Run every rule on ``plan`` (importing only the selected rules' modules).
 
     Args:
         plan: the run to check.
@@ -177,9 +252,11 @@ def check_plan(
     select = list(select) if select is not None else None
     ignore = list(ignore) if ignore is not None else None
     findings: list[Finding] = []
-    for rule_ in all_rules():
-        if rule_.check is None or not _selected(rule_.code, select, ignore):
-            continue
-        findings.extend(rule_.check(plan))
+    for code in RULE_MODULES:
+        if not _selected(code, select, ignore):
+            continue  # not imported at all
+        rule_ = _load(code)
+        if rule_.check is not None:
+            findings.extend(rule_.check(plan))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.code))

@@ -15,19 +15,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import DeepSpeedPlan, TrainingPlan
-from lrguard.rules._hf import hf_view
-from lrguard.schedules.deepspeed import (
-    DEEPSPEED_SCHEDULES,
-    DeepSpeedScheduleSpec,
-    hf_fill,
-    is_auto,
-)
+from lrguard.rules._hf import read_schedule
 from lrguard.schedules.table import major_version
+
+if TYPE_CHECKING:  # the DeepSpeed table is read only for a config that names a scheduler
+    from lrguard.schedules.deepspeed import DeepSpeedScheduleSpec
 
 FIELD = "deepspeed"
 
@@ -74,6 +71,8 @@ class DsView:
     def filled(self) -> dict[str, Any]:
         """``params`` with the ``"auto"`` values transformers fills (unknown counts stay
         ``"auto"``)."""
+        from lrguard.schedules.deepspeed import hf_fill
+
         return hf_fill(
             str(self.type),
             self.params,
@@ -119,7 +118,9 @@ def ds_view(plan: TrainingPlan) -> DsView | None:
     deepspeed = source.deepspeed if source is not None else None
     if deepspeed is None or deepspeed.problem is not None or deepspeed.scheduler is None:
         return None
-    view = hf_view(plan)
+    from lrguard.schedules.deepspeed import DEEPSPEED_SCHEDULES
+
+    view = read_schedule(plan)
     section = deepspeed.scheduler
     kind = section.get("type") if isinstance(section, Mapping) else None
     params = section.get("params") if isinstance(section, Mapping) else None
@@ -186,7 +187,6 @@ __all__ = [
     "DsView",
     "ds_finding",
     "ds_view",
-    "is_auto",
     "shown",
     "standalone",
 ]

@@ -15,15 +15,38 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment
-from lrguard.rules._hf import HFView, adjust_kwarg, finding, hf_view, kw_field, label, schedule_view
+from lrguard.rules._hf import (
+    ScheduleReading,
+    adjust_kwarg,
+    finding,
+    kw_field,
+    label,
+    read_built_schedule,
+    read_schedule,
+)
 from lrguard.schedules.table import Floor
+
+
+def own_name(plan: TrainingPlan, name: str) -> str:
+    """A top-level field as the config writes it (axolotl's ``lr_scheduler`` for
+    ``lr_scheduler_type``, ``cosine_min_lr_ratio`` for ``min_lr_rate``), for fixes that name
+    a setting to write.
+
+    Example:
+        >>> from lrguard.plan import ConfigSource
+        >>> plan = TrainingPlan(source=ConfigSource(renames={"min_lr_rate": "cosine_min_lr_ratio"}))
+        >>> own_name(plan, "min_lr_rate"), own_name(plan, "min_lr")
+        ('cosine_min_lr_ratio', 'min_lr')
+    """
+    renames = plan.source.renames if plan.source is not None else {}
+    return renames.get(name, name)
 
 
 @dataclass(frozen=True)
 class FloorAtPeak:
     """A floor at (``above`` False) or above (``above`` True) the peak learning rate."""
 
-    view: HFView
+    view: ScheduleReading
     floor: Floor
     above: bool
 
@@ -43,7 +66,7 @@ class FloorAtPeak:
 def floor_at_peak(plan: TrainingPlan, code: str) -> FloorAtPeak | None:
     """The floor of ``plan``'s schedule when rule ``code`` checks it and it is not below the
     peak; None otherwise (other schedule, unusable values, floor below the peak)."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or view.spec.floor is None:
         return None
     if view.spec.floor.rule != code or view.peak is None:
@@ -88,9 +111,9 @@ def floor_finding(
             found.floor.raw,
             f"{found.shown}: a floor at the peak, so {found.view.name} holds "
             f"{lr_name}={fmt(found.peak)} constant after warmup (a constant schedule, no decay).",
-            f"Nothing to change if a constant rate is intended (lr_scheduler_type: "
-            f"constant_with_warmup says so directly); for a decay set {name} below 1, "
-            "e.g. 0.1.",
+            f"Nothing to change if a constant rate is intended "
+            f"({own_name(plan, 'lr_scheduler_type')}: constant_with_warmup says so directly); "
+            f"for a decay set {name} below 1, e.g. {plan.min_lr_ratio:g}.",
         )
         return
     yield finding(
@@ -107,7 +130,7 @@ def floor_finding(
 def lower_floor(plan: TrainingPlan, finding_: Finding, ratio: float) -> Adjustment:
     """Set the finding's floor kwarg to ``ratio`` (a fraction of the peak) or to
     ``peak * ratio`` (a rate)."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     key = (finding_.field or "").partition(".")[2]
     if view is None or view.peak is None or view.spec is None or view.spec.floor is None:
         raise KeyError(f"{finding_.code}: no usable learning_rate to fix {finding_.field}")

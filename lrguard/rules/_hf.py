@@ -83,8 +83,10 @@ def _string_keys(kwargs: dict[Any, Any]) -> tuple[dict[str, Any] | None, str | N
 
 
 @dataclass(frozen=True)
-class HFView:
-    """A Hugging Face plan read for the rules."""
+class ScheduleReading:
+    """A Hugging Face plan's schedule read for the rules: ``lr_scheduler_type`` with its entry
+    in the schedule table, ``lr_scheduler_kwargs`` as a dict, the peak rate and the step
+    count (``read_schedule``)."""
 
     plan: TrainingPlan
     name: Any
@@ -144,8 +146,8 @@ class HFView:
         return floor_of(self.spec, numbers, self.peak)
 
 
-def hf_view(plan: TrainingPlan) -> HFView | None:
-    """The plan read for the Hugging Face rules; None for other plans."""
+def read_schedule(plan: TrainingPlan) -> ScheduleReading | None:
+    """The plan's schedule read for the Hugging Face rules; None for other plans."""
     if not is_hf_plan(plan):
         return None
     schedule = plan.schedule
@@ -155,7 +157,7 @@ def hf_view(plan: TrainingPlan) -> HFView | None:
         spec = any_version_spec(name)
     kwargs, _ = read_kwargs(schedule.kwargs)
     lr = parse_number(plan.learning_rate)
-    return HFView(plan, name, spec, kwargs, lr, schedule.total_steps)
+    return ScheduleReading(plan, name, spec, kwargs, lr, schedule.total_steps)
 
 
 def deepspeed_scheduler(plan: TrainingPlan) -> Any:
@@ -168,12 +170,13 @@ def deepspeed_scheduler(plan: TrainingPlan) -> Any:
     return deepspeed.scheduler
 
 
-def schedule_view(plan: TrainingPlan) -> HFView | None:
-    """``hf_view`` for the rules about the schedule ``lr_scheduler_type`` builds: None when a
-    DeepSpeed ``scheduler`` section replaces it (LRG080 says so; LRG081 - LRG084 check it)."""
+def read_built_schedule(plan: TrainingPlan) -> ScheduleReading | None:
+    """``read_schedule`` for the rules about the schedule ``lr_scheduler_type`` builds: None
+    when a DeepSpeed ``scheduler`` section replaces it (LRG080 says so; LRG081 - LRG084 check
+    it)."""
     if deepspeed_scheduler(plan) is not None:
         return None
-    return hf_view(plan)
+    return read_schedule(plan)
 
 
 def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Iterator[Finding]:
@@ -181,7 +184,7 @@ def kwarg_domain_findings(plan: TrainingPlan, code: str, *, floors: bool) -> Ite
     infinite, negative, ``factor: 2``, ``patience: -1`` ...), as errors of rule ``code``: only
     the floor kwargs (``floors=True``) or only the others. Non-numbers are LRG005's (a
     TypeError in transformers)."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or view.kwargs is None or view.spec.ignores_kwargs:
         return
     floor_keys = view.spec.floor.keys if view.spec.floor else ()
@@ -297,11 +300,6 @@ def yaml_number(value: float | int) -> str:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}.0e{exponent}"
     return text
-
-
-def scaled(lr: float, ratio: float) -> float:
-    """``lr * ratio`` without float noise."""
-    return tidy(lr * ratio)
 
 
 def times(value: float, peak: float) -> str:

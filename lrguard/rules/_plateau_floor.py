@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lrguard.defaults import DEFAULT_MIN_LR_RATIO, ratio_text
 from lrguard.findings import Finding
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
@@ -22,7 +23,8 @@ def plateau_floor_findings(plan: TrainingPlan, code: str, consequence: str) -> I
     if found is None:
         return
     name = label(plan, "lr_scheduler_kwargs.min_lr")
-    fix = f"Set {name}<={fmt(tidy(found.peak * 0.1))} (0.1x the peak) or lower."
+    ratio = DEFAULT_MIN_LR_RATIO
+    fix = f"Set {name}<={fmt(tidy(found.peak * ratio))} ({ratio_text(ratio)} the peak) or lower."
     yield from floor_finding(found, code, f"({found.view.name}) {consequence}", fix)
 
 

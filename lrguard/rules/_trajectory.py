@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
-from lrguard.trajectory import Trajectory, group_label
+
+if TYPE_CHECKING:  # built only where a scheduler is replayed
+    from lrguard.trajectory import Trajectory
 
 TORCH_PREAMBLE = "import torch\nfrom torch.optim import lr_scheduler\n"
 """What every torch example starts with (shown by ``lrguard explain``)."""
@@ -77,6 +80,8 @@ def scheduler_finding(
     value: object = None,
 ) -> Iterator[Finding]:
     """One finding about the replayed scheduler (located at a param group when given)."""
+    from lrguard.trajectory import group_label
+
     where = "" if group is None or len(trajectory.rates) == 1 else f" ({group_label(group)})"
     worst = " (worst case: the metric never improves)" if trajectory.metric_driven else ""
     yield Finding(

@@ -10,6 +10,8 @@ from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._groups import fix_floor, group_numbers, usable_pair
 
+CODE = "LRG001"
+
 
 def _consequence(plan: TrainingPlan) -> str:
     if plan.stops_at_min_lr:
@@ -26,7 +28,7 @@ def check_below_min(plan: TrainingPlan) -> Iterator[Finding]:
         lr, min_lr = pair
         grp = g.group
         yield Finding(
-            code="LRG001",
+            code=CODE,
             severity=Severity.ERROR,
             message=(
                 f"{grp.lr_field}={fmt(lr)} ({grp.label}) < {grp.min_lr_field}={fmt(min_lr)}: "
@@ -35,13 +37,16 @@ def check_below_min(plan: TrainingPlan) -> Iterator[Finding]:
             location=grp.label,
             field=grp.min_lr_field,
             value=min_lr,
-            fix=(f"Set {grp.min_lr_field}<={fmt(lr * 0.1)} or {grp.lr_field}>={fmt(min_lr)}."),
+            fix=(
+                f"Set {grp.min_lr_field}<={fmt(lr * plan.min_lr_ratio)} or "
+                f"{grp.lr_field}>={fmt(min_lr)}."
+            ),
         )
 
 
 register(
     Rule(
-        code="LRG001",
+        code=CODE,
         name="initial-lr-below-min",
         severity=Severity.ERROR,
         summary="A param group's initial learning rate is below its minimum learning rate.",

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lrguard.defaults import ratio_text
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._floor import floor_at_peak, floor_finding, lower_floor
+from lrguard.rules._floor import floor_at_peak, floor_finding, lower_floor, own_name
 from lrguard.rules._groups import fix_floor, group_numbers, usable_pair
-from lrguard.rules._hf import hf_view, kwarg_key, label, times
+from lrguard.rules._hf import kwarg_key, label, read_schedule, times
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -47,7 +48,10 @@ def _equal_min(plan: TrainingPlan) -> Iterator[Finding]:
             location=grp.label,
             field=grp.min_lr_field,
             value=min_lr,
-            fix=f"Set {grp.min_lr_field}={fmt(lr * 0.1)} (0.1x the initial rate).",
+            fix=(
+                f"Set {grp.min_lr_field}={fmt(lr * plan.min_lr_ratio)} "
+                f"({ratio_text(plan.min_lr_ratio)} the initial rate)."
+            ),
         )
 
 
@@ -65,10 +69,12 @@ def _hf_floor(plan: TrainingPlan) -> Iterator[Finding]:
         consequence = f"{name} never decays."
     key = floor.key or ""
     lr_name = label(plan, "learning_rate")
+    ratio = plan.min_lr_ratio
     fix = (
-        f"Set {key}: 0.1 (a fraction < 1 of the peak)."
+        f"Set {own_name(plan, key)}: {ratio:g} (a fraction < 1 of the peak)."
         if floor.relative
-        else f"Set {key}<={fmt(tidy(peak * 0.1))} (0.1x {lr_name}) or use min_lr_rate: 0.1."
+        else f"Set {key}<={fmt(tidy(peak * ratio))} ({ratio_text(ratio)} {lr_name}) or use "
+        f"{own_name(plan, 'min_lr_rate')}: {ratio:g}."
     )
     yield from floor_finding(found, CODE, consequence, fix)
 
@@ -86,7 +92,7 @@ def fix_min_not_below_peak(
     learning_rate = min_lr / min_lr_ratio (``raise_lr``, for a floor given as a rate)."""
     if any(g.label == finding_.location for g in plan.param_groups):
         return fix_floor(plan, finding_, policy)
-    view = hf_view(plan)
+    view = read_schedule(plan)
     key = kwarg_key(finding_)
     relative = view is not None and view.spec is not None and key in view.spec.floor.relative
     if policy.adjust_strategy == "raise_lr" and view is not None and not relative:

@@ -14,7 +14,9 @@ from lrguard.numbers import ParsedNumber, fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._groups import group_numbers
-from lrguard.rules._hf import finding, hf_view, kwarg_domain_findings, kwarg_key, label
+from lrguard.rules._hf import finding, kwarg_domain_findings, kwarg_key, label, read_schedule
+
+CODE = "LRG003"
 
 
 def bad_number_problem(parsed: ParsedNumber, allow_zero: bool) -> str | None:
@@ -44,7 +46,7 @@ def check_not_finite_positive(plan: TrainingPlan) -> Iterator[Finding]:
             if problem is None:
                 continue
             yield Finding(
-                code="LRG003",
+                code=CODE,
                 severity=Severity.ERROR,
                 message=f"{field}={fmt(parsed.raw)} ({grp.label}) {problem}.",
                 location=grp.label,
@@ -56,7 +58,7 @@ def check_not_finite_positive(plan: TrainingPlan) -> Iterator[Finding]:
 
 def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG003 (Hugging Face): learning_rate that is not a finite positive number."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     if view is None:
         return
     problem = bad_number_problem(view.lr, allow_zero=False)
@@ -64,7 +66,7 @@ def _hf_lr_findings(plan: TrainingPlan) -> Iterator[Finding]:
         name = label(plan, "learning_rate")
         yield finding(
             plan,
-            "LRG003",
+            CODE,
             Severity.ERROR,
             "learning_rate",
             view.lr.raw if isinstance(view.lr.raw, str | int | float) else str(view.lr.raw),
@@ -77,13 +79,15 @@ def _floor_kwarg_findings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG003 (Hugging Face): floor kwargs outside their domain. A relative floor the config
     writes as a top-level setting of its own (axolotl's ``cosine_min_lr_ratio`` for
     ``min_lr_rate``) gets the fraction to write there, as LRG002 gives it."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     floor = view.spec.floor if view is not None and view.spec is not None else None
-    for found in kwarg_domain_findings(plan, "LRG003", floors=True):
+    for found in kwarg_domain_findings(plan, CODE, floors=True):
         written = found.location or ""
         if floor is not None and kwarg_key(found) in floor.relative and "." not in written:
             found = replace(
-                found, fix=f"Set {written}: 0.1 (a fraction < 1 of the peak), or 0 to decay fully."
+                found,
+                fix=f"Set {written}: {plan.min_lr_ratio:g} (a fraction < 1 of the peak), "
+                "or 0 to decay fully.",
             )
         yield found
 
@@ -97,7 +101,7 @@ def check_not_finite_positive_all(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG003",
+        code=CODE,
         name="lr-not-positive-finite",
         severity=Severity.ERROR,
         summary="A learning rate or minimum that is not a finite positive number.",

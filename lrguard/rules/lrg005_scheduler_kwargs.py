@@ -7,15 +7,22 @@ version. Only a missing ``min_lr`` / ``min_lr_rate`` has a safe fix (``min_lr_ra
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lrguard.defaults import ratio_text
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import HFView, adjust_kwarg, finding, kw_field, label, schedule_view
+from lrguard.rules._hf import (
+    ScheduleReading,
+    adjust_kwarg,
+    finding,
+    kw_field,
+    label,
+    read_built_schedule,
+)
 from lrguard.schedules.table import RESERVED, schedules
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
@@ -25,17 +32,19 @@ CODE = "LRG005"
 MISSING_MIN = "min_lr_rate"
 
 
-def _takers(key: str, view: HFView) -> list[str]:
+def _takers(key: str, view: ScheduleReading) -> list[str]:
     return [
         n for n, s in schedules(view.version).items() if key in s.kwargs and not s.ignores_kwargs
     ]
 
 
-def _unknown(view: HFView, key: str, value: object) -> Finding:
+def _unknown(view: ScheduleReading, key: str, value: object) -> Finding:
     plan, spec = view.plan, view.spec
     known = list(spec.kwargs) if spec is not None else []
     accepted = [k for k in known if k != "last_epoch"]
     hint = ""
+    import difflib
+
     close = difflib.get_close_matches(key, known, n=1)
     if close:
         hint = f" Did you mean {close[0]}?"
@@ -58,7 +67,7 @@ def _unknown(view: HFView, key: str, value: object) -> Finding:
 
 def check_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG005: unknown, reserved, missing, conflicting or invalid scheduler kwargs."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or view.kwargs is None:
         return
     spec, kwargs, where = view.spec, view.kwargs, label(plan, "lr_scheduler_kwargs")
@@ -128,7 +137,8 @@ def check_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
                 None,
                 f"{where} has neither {names}, one of which lr_scheduler_type={view.name!r} "
                 "requires: ValueError in trainer.train().",
-                f"Add {MISSING_MIN}: 0.1 (decay to 0.1x the peak) or min_lr to {where}.",
+                f"Add {MISSING_MIN}: {plan.min_lr_ratio:g} (decay to "
+                f"{ratio_text(plan.min_lr_ratio)} the peak) or min_lr to {where}.",
             )
         elif len(given) > 1:
             values = ", ".join(f"{k}={fmt(kwargs[k])}" for k in given)

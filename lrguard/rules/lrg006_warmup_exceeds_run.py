@@ -10,18 +10,19 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lrguard.defaults import DEFAULT_WARMUP_FRACTION
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
 from lrguard.rules._deepspeed import ds_finding, ds_view, standalone
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
 
 CODE = "LRG006"
-FIXED_RATIO = 0.1
+FIXED_RATIO = DEFAULT_WARMUP_FRACTION
 """Warmup the fix sets: 10 % of the run (the BERT fine-tuning convention)."""
 
 
@@ -78,7 +79,7 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     if standalone(plan):
         yield from _deepspeed_warmup(plan)
         return
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or not view.spec.uses_warmup or not view.total:
         return
     warmup = view.warmup()

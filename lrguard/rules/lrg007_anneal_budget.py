@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from lrguard.annealing import worst_case_trajectory
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._groups import group_numbers, usable_pair
+
+CODE = "LRG007"
 
 
 def full_anneals(lr: float, floor: float, factor: float) -> int | None:
@@ -67,6 +68,8 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
     floors = tuple(p[1] for p in pairs if p is not None)
     flair_stops = plan.stops_at_min_lr and not plan.guarded
     stop_rule = "flair" if flair_stops else "guard"
+    from lrguard.annealing import worst_case_trajectory
+
     traj = worst_case_trajectory(lrs, floors, plan.annealing, plan.max_epochs, stop_rule)
     a = plan.annealing
     counts = [full_anneals(lr, floor, a.factor) for lr, floor in zip(lrs, floors, strict=True)]
@@ -90,7 +93,7 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
             else " The first plateau anneals straight to the floor."
         )
         yield Finding(
-            code="LRG007",
+            code=CODE,
             severity=Severity.WARNING,
             message=message + consequence,
             location="annealing",
@@ -100,7 +103,7 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
         )
     else:
         yield Finding(
-            code="LRG007",
+            code=CODE,
             severity=Severity.INFO,
             message=message,
             location="annealing",
@@ -111,7 +114,7 @@ def check_anneal_budget(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG007",
+        code=CODE,
         name="anneal-budget",
         severity=Severity.INFO,
         summary="How many plateau anneals fit between the initial rate and the floor, and the "

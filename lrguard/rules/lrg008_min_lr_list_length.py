@@ -8,6 +8,8 @@ from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 
+CODE = "LRG008"
+
 
 def check_list_length(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG008: list min_learning_rate whose length differs from the number of groups."""
@@ -16,7 +18,7 @@ def check_list_length(plan: TrainingPlan) -> Iterator[Finding]:
         return
     groups = [g.label for g in plan.param_groups]
     yield Finding(
-        code="LRG008",
+        code=CODE,
         severity=Severity.ERROR,
         message=(
             f"min_learning_rate={list(raw)} has {len(raw)} value(s) but the optimizer has "
@@ -31,7 +33,7 @@ def check_list_length(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG008",
+        code=CODE,
         name="min-lr-list-length",
         severity=Severity.ERROR,
         summary="A per-group min_learning_rate list whose length differs from the param groups.",

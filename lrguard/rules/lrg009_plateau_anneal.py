@@ -5,9 +5,12 @@ from __future__ import annotations
 from lrguard.findings import Severity
 from lrguard.rules import Rule, register
 
+CODE = "LRG009"
+
+
 register(
     Rule(
-        code="LRG009",
+        code=CODE,
         name="plateau-anneal",
         severity=Severity.INFO,
         summary="The learning rate was annealed on a plateau (never below the floor).",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from lrguard.findings import Severity
 from lrguard.rules import Rule, register
 
+CODE = "LRG010"
+
+
 register(
     Rule(
-        code="LRG010",
+        code=CODE,
         name="patience-exhausted-at-floor",
         severity=Severity.INFO,
         summary="Training stopped: patience was exhausted with every rate at its floor.",

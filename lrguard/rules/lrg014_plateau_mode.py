@@ -9,7 +9,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import adjust_kwarg, finding, kw_field, label, schedule_view
+from lrguard.rules._hf import adjust_kwarg, finding, kw_field, label, read_built_schedule
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -26,7 +26,7 @@ def _expected(plan: TrainingPlan) -> str | None:
 
 def check_mode(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG014: reduce_lr_on_plateau / greedy ``mode`` vs ``greater_is_better``."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or not view.spec.metric_driven or view.kwargs is None:
         return
     expected = _expected(plan)

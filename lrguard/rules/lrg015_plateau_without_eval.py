@@ -8,14 +8,14 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 
 CODE = "LRG015"
 
 
 def check_plateau_eval(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG015: reduce_lr_on_plateau / greedy with ``eval_strategy`` 'no'."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or not view.spec.metric_driven:
         return
     strategy = plan.evaluation.get("eval_strategy")

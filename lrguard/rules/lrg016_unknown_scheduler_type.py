@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 from lrguard.schedules.table import only_in_other_version, schedules
+
+CODE = "LRG016"
 
 
 def check_type(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG016: an ``lr_scheduler_type`` the targeted transformers does not have."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is not None:
         return
     version = plan.framework_version
@@ -28,11 +29,13 @@ def check_type(plan: TrainingPlan) -> Iterator[Finding]:
         fix = f"Install transformers {other} or choose one of {names}."
     else:
         why = f"is not a schedule of {target}"
+        import difflib
+
         close = difflib.get_close_matches(str(view.name), names, n=1)
         fix = (f"Did you mean {close[0]!r}? " if close else "") + f"Choose one of {names}."
     yield finding(
         plan,
-        "LRG016",
+        CODE,
         Severity.ERROR,
         "lr_scheduler_type",
         view.name,
@@ -43,7 +46,7 @@ def check_type(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG016",
+        code=CODE,
         name="unknown-scheduler-type",
         severity=Severity.ERROR,
         summary="lr_scheduler_type that the targeted transformers version does not have.",

@@ -8,12 +8,14 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import NON_STRING_KEY, finding, label, read_kwargs, schedule_view
+from lrguard.rules._hf import NON_STRING_KEY, finding, label, read_built_schedule, read_kwargs
+
+CODE = "LRG017"
 
 
 def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG017: ``lr_scheduler_kwargs`` that is neither a mapping nor a JSON object."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None:
         return
     raw = plan.schedule.kwargs
@@ -24,7 +26,7 @@ def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
     shown = fmt(raw) if isinstance(raw, str) else repr(raw)
     yield finding(
         plan,
-        "LRG017",
+        CODE,
         Severity.ERROR,
         "lr_scheduler_kwargs",
         raw if isinstance(raw, str | int | float | bool) else str(raw),
@@ -38,7 +40,7 @@ def check_kwargs_mapping(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG017",
+        code=CODE,
         name="scheduler-kwargs-not-mapping",
         severity=Severity.ERROR,
         summary="lr_scheduler_kwargs that is not a mapping or a JSON object.",

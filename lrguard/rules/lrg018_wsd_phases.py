@@ -9,7 +9,14 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import adjust_kwarg, finding, hf_view, kw_field, label, schedule_view
+from lrguard.rules._hf import (
+    adjust_kwarg,
+    finding,
+    kw_field,
+    label,
+    read_built_schedule,
+    read_schedule,
+)
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -19,7 +26,7 @@ CODE = "LRG018"
 
 def check_wsd(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG018: warmup + (stable) + num_decay_steps > total steps."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.name != "warmup_stable_decay" or not view.total:
         return
     decay, stable, warmup = view.kw("num_decay_steps"), view.kw("num_stable_steps"), view.warmup()
@@ -62,7 +69,7 @@ def _fixable(finding_: Finding) -> bool:
 
 def fix_decay(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> Adjustment:
     """``num_decay_steps`` = the steps after warmup (no stable phase; the peak is reached)."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     total = view.total if view is not None and view.total else 0
     warmup = (view.warmup() or 0) if view is not None else 0
     return adjust_kwarg(plan, "num_decay_steps", max(1, total - warmup))

@@ -9,7 +9,9 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, read_schedule
+
+CODE = "LRG019"
 
 
 def _eval_interval(plan: TrainingPlan, total: int | None) -> int | None:
@@ -24,7 +26,7 @@ def _eval_interval(plan: TrainingPlan, total: int | None) -> int | None:
 
 def check_patience(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG019: EarlyStoppingCallback patience that spans less than an epoch (or 10 % of run)."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     if view is None or not plan.early_stopping:
         return
     if plan.evaluation.get("eval_strategy") != "steps":
@@ -48,7 +50,7 @@ def check_patience(plan: TrainingPlan) -> Iterator[Finding]:
     stop = min(view.total, int((patience + 1) * interval))
     yield finding(
         plan,
-        "LRG019",
+        CODE,
         Severity.WARNING,
         "early_stopping_patience",
         plan.early_stopping.get("patience"),
@@ -63,7 +65,7 @@ def check_patience(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG019",
+        code=CODE,
         name="early-stopping-patience-in-evaluations",
         severity=Severity.WARNING,
         summary="EarlyStoppingCallback patience counts evaluations, which can be a few steps.",

@@ -8,18 +8,20 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, label
+from lrguard.rules._hf import finding, label, read_schedule
+
+CODE = "LRG020"
 
 
 def check_prerequisites(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG020: EarlyStoppingCallback without metric_for_best_model or without evaluation."""
-    if hf_view(plan) is None or not plan.early_stopping:
+    if read_schedule(plan) is None or not plan.early_stopping:
         return
     if plan.metric.name is None:
         name = label(plan, "metric_for_best_model")
         yield finding(
             plan,
-            "LRG020",
+            CODE,
             Severity.ERROR,
             "metric_for_best_model",
             None,
@@ -33,7 +35,7 @@ def check_prerequisites(plan: TrainingPlan) -> Iterator[Finding]:
         name = label(plan, "eval_strategy")
         yield finding(
             plan,
-            "LRG020",
+            CODE,
             Severity.ERROR,
             "eval_strategy",
             strategy,
@@ -46,7 +48,7 @@ def check_prerequisites(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG020",
+        code=CODE,
         name="early-stopping-prerequisites",
         severity=Severity.ERROR,
         summary="EarlyStoppingCallback without metric_for_best_model or without evaluation.",

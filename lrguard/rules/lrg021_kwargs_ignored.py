@@ -8,22 +8,24 @@ from typing import TYPE_CHECKING
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Adjustment, Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
 
+CODE = "LRG021"
+
 
 def check_ignored_kwargs(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG021: kwargs given to a schedule that ``get_scheduler`` calls without them."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or not view.spec.ignores_kwargs or not view.kwargs:
         return
     name = label(plan, "lr_scheduler_kwargs")
     version = f"transformers {plan.framework_version}" if plan.framework_version else "transformers"
     yield finding(
         plan,
-        "LRG021",
+        CODE,
         Severity.WARNING,
         "lr_scheduler_kwargs",
         view.kwargs,
@@ -45,7 +47,7 @@ def fix_ignored(plan: TrainingPlan, finding_: Finding, policy: GuardPolicy) -> A
 
 register(
     Rule(
-        code="LRG021",
+        code=CODE,
         name="scheduler-kwargs-ignored",
         severity=Severity.WARNING,
         summary="lr_scheduler_kwargs given to a schedule that silently ignores them.",

@@ -9,9 +9,12 @@ from __future__ import annotations
 from lrguard.findings import Severity
 from lrguard.rules import Rule, register
 
+CODE = "LRG022"
+
+
 register(
     Rule(
-        code="LRG022",
+        code=CODE,
         name="plateau-floor-reached",
         severity=Severity.INFO,
         summary="A plateau schedule lowered every learning rate to its min_lr.",

@@ -8,13 +8,15 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 from lrguard.rules._optimizers import takes_own_warmup
+
+CODE = "LRG023"
 
 
 def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG023: warmup set for a schedule without a warmup phase."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or view.spec.uses_warmup:
         return
     if takes_own_warmup(plan.optimizer):  # the schedule-free optimizer warms up itself
@@ -28,7 +30,7 @@ def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
             with_warmup = "constant_with_warmup" if view.name == "constant" else "a warmup schedule"
             yield finding(
                 plan,
-                "LRG023",
+                CODE,
                 Severity.WARNING,
                 field,
                 raw,
@@ -40,7 +42,7 @@ def check_ignored_warmup(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG023",
+        code=CODE,
         name="warmup-ignored",
         severity=Severity.WARNING,
         summary="Warmup set for a schedule without a warmup phase.",

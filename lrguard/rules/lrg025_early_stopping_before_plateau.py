@@ -31,7 +31,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 
 CODE = "LRG025"
 
@@ -54,7 +54,7 @@ def _whole(raw: object) -> int | None:
 
 def check_early_stopping_before_plateau(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG025: ``early_stopping_patience <= patience + 1`` of reduce_lr_on_plateau / greedy."""
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if view is None or view.spec is None or not view.spec.metric_driven or not plan.early_stopping:
         return
     if plan.evaluation.get("eval_strategy") in ("no", None):  # LRG015 / LRG020 say so

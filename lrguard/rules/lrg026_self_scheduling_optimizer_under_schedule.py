@@ -32,7 +32,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, label, schedule_view
+from lrguard.rules._hf import finding, label, read_built_schedule
 from lrguard.rules._optimizers import optimizer_name, schedule_free_class, takes_own_warmup
 from lrguard.schedules.table import major_version
 
@@ -80,7 +80,7 @@ def _optim_label(plan: TrainingPlan) -> str:
 
 def _schedule_free(plan: TrainingPlan) -> Iterator[Finding]:
     cls = schedule_free_class(plan.optimizer)
-    view = schedule_view(plan)
+    view = read_built_schedule(plan)
     if cls is None or view is None or view.spec is None or not isinstance(view.name, str):
         return
     optim = optimizer_name(plan.optimizer)

@@ -9,6 +9,8 @@ from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 
+CODE = "LRG030"
+
 
 def check_steps_unknown(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG030: absolute warmup steps that cannot be compared with an unknown run length."""
@@ -19,7 +21,7 @@ def check_steps_unknown(plan: TrainingPlan) -> Iterator[Finding]:
     if warmup.value is None or not warmup.value >= 1:
         return
     yield Finding(
-        code="LRG030",
+        code=CODE,
         severity=Severity.INFO,
         message=(
             f"warmup_steps={fmt(plan.schedule.warmup_steps)} cannot be compared with the run "
@@ -34,7 +36,7 @@ def check_steps_unknown(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG030",
+        code=CODE,
         name="steps-unknown",
         severity=Severity.INFO,
         summary="Warmup given in steps cannot be checked: the run's total steps are unknown.",

@@ -9,6 +9,8 @@ from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 
+CODE = "LRG031"
+
 
 def _stray_consequence(kind: str) -> str:
     if kind == "axolotl":
@@ -43,7 +45,7 @@ def check_stray_scheduler_keys(plan: TrainingPlan) -> Iterator[Finding]:
     kind, stray = plan.source.kind, plan.source.stray_keys
     for key, value in stray.items():
         yield Finding(
-            code="LRG031",
+            code=CODE,
             severity=Severity.WARNING,
             message=f"{key}={fmt(value)} at the top level: {_stray_consequence(kind)}.",
             location=key,
@@ -55,7 +57,7 @@ def check_stray_scheduler_keys(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG031",
+        code=CODE,
         name="scheduler-kwarg-at-top-level",
         severity=Severity.WARNING,
         summary="A scheduler keyword (min_lr, eta_min, lr_end ...) at the top level of a config.",

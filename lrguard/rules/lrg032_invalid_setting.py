@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._hf import finding, hf_view, kwarg_domain_findings, label
+from lrguard.rules._hf import finding, kwarg_domain_findings, label, read_schedule
 from lrguard.schedules.table import major_version
+
+CODE = "LRG032"
 
 FRACTIONAL_WARMUP = "warmup_steps"
 """The field of the fractional-warmup finding (the command line words it by version)."""
@@ -32,7 +35,7 @@ def fractional_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     (earlier 4.x releases took ``0.1`` as 0.1 steps: no warmup); axolotl's schema wants a
     whole number and refuses the file at load.
     """
-    view = hf_view(plan)
+    view = read_schedule(plan)
     if view is None:
         return
     parsed = parse_number(plan.schedule.warmup_steps)
@@ -51,7 +54,7 @@ def fractional_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     if kind == "axolotl":
         yield finding(
             plan,
-            "LRG032",
+            CODE,
             Severity.ERROR,
             FRACTIONAL_WARMUP,
             parsed.raw,
@@ -80,7 +83,7 @@ def fractional_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     severity = Severity.ERROR if major == 4 else Severity.WARNING
     yield finding(
         plan,
-        "LRG032",
+        CODE,
         severity,
         FRACTIONAL_WARMUP,
         parsed.raw,
@@ -100,7 +103,7 @@ def removed_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
     field is gone (a fraction is written in ``warmup_steps``), so ``HfArgumentParser`` /
     TRL's ``TrlParser`` refuse the unknown key and ``TrainingArguments(**cfg)`` raises
     ``TypeError``. axolotl computes the warmup itself and is not concerned."""
-    view = hf_view(plan)
+    view = read_schedule(plan)
     if view is None or not view.version or major_version(view.version) != 5:
         return
     kind = plan.source.kind if plan.source is not None else ""
@@ -112,7 +115,7 @@ def removed_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
     name = label(plan, REMOVED_RATIO)
     yield finding(
         plan,
-        "LRG032",
+        CODE,
         Severity.WARNING,
         REMOVED_RATIO,
         parsed.raw,
@@ -139,7 +142,7 @@ def unusable_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
         >>> [f.field for f in unusable_warmup_ratio(plan)]
         ['warmup_ratio']
     """
-    view = hf_view(plan)
+    view = read_schedule(plan)
     if view is None or plan.schedule is None or plan.schedule.warmup_ratio is None:
         return
     parsed = parse_number(plan.schedule.warmup_ratio)
@@ -155,7 +158,7 @@ def unusable_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
     )
     yield finding(
         plan,
-        "LRG032",
+        CODE,
         Severity.ERROR,
         REMOVED_RATIO,
         parsed.raw,
@@ -164,16 +167,38 @@ def unusable_warmup_ratio(plan: TrainingPlan) -> Iterator[Finding]:
     )
 
 
+def for_version(finding_: Finding, plan: TrainingPlan, version: str) -> Finding | None:
+    """``finding_`` of ``plan`` as the transformers ``version`` the run uses reads it: a
+    fractional ``warmup_steps`` graded for that version (None: it reads it as intended);
+    any other finding unchanged. Not for axolotl, which reads ``warmup_steps`` itself."""
+    if finding_.code != CODE or finding_.field != FRACTIONAL_WARMUP:
+        return finding_
+    plan = plan.clone()
+    plan.framework_version = version
+    graded = next(fractional_warmup(plan), None)
+    if graded is None:
+        return None
+    return replace(finding_, severity=graded.severity, message=graded.message, fix=graded.fix)
+
+
+def for_version_findings(plan: TrainingPlan, version: str) -> Iterator[Finding]:
+    """Findings that only the transformers ``version`` the run uses makes true (a
+    ``warmup_ratio`` that version removed)."""
+    plan = plan.clone()
+    plan.framework_version = version
+    yield from removed_warmup_ratio(plan)
+
+
 def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG032: a setting whose value cannot be used (not a number, out of range, wrong type)."""
-    yield from kwarg_domain_findings(plan, "LRG032", floors=False)
+    yield from kwarg_domain_findings(plan, CODE, floors=False)
     yield from fractional_warmup(plan)
     yield from unusable_warmup_ratio(plan)
     yield from removed_warmup_ratio(plan)
     for item in plan.source.invalid if plan.source else []:
         value = item.get("value")
         yield Finding(
-            code="LRG032",
+            code=CODE,
             severity=Severity.ERROR,
             message=f"{item['field']}={fmt(value)} {item['problem']}; Flair's default is "
             "used in this check.",
@@ -186,7 +211,7 @@ def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG032",
+        code=CODE,
         name="invalid-setting",
         severity=Severity.ERROR,
         summary="A training setting whose value cannot be used (not a number, out of range).",

@@ -13,6 +13,8 @@ from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.safe_text import shorten
 
+CODE = "LRG033"
+
 
 def check_duplicate_keys(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG033: every key that occurs more than once in the same mapping."""
@@ -21,7 +23,7 @@ def check_duplicate_keys(plan: TrainingPlan) -> Iterator[Finding]:
         name = shorten(str(key))
         earlier = ", ".join(str(n) for n in lines[:-1])
         yield Finding(
-            code="LRG033",
+            code=CODE,
             severity=Severity.WARNING,
             message=(
                 f"{name} is given {len(lines)} times (lines {earlier} and {lines[-1]}): YAML "
@@ -37,7 +39,7 @@ def check_duplicate_keys(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG033",
+        code=CODE,
         name="duplicate-key",
         severity=Severity.WARNING,
         summary="A key given twice in one mapping of a config file: only the last one counts.",

@@ -10,6 +10,8 @@ from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 
+CODE = "LRG050"
+
 
 def check_annealing_settings(plan: TrainingPlan) -> Iterator[Finding]:
     """LRG050: anneal_factor outside (0, 1), negative or non-integer patience."""
@@ -18,7 +20,7 @@ def check_annealing_settings(plan: TrainingPlan) -> Iterator[Finding]:
         return
     for field, value, wanted in annealing_problems(raw):
         yield Finding(
-            code="LRG050",
+            code=CODE,
             severity=Severity.ERROR,
             message=f"{field}={fmt(value)} cannot be used for plateau annealing.",
             location=plan.where(field),
@@ -31,7 +33,7 @@ def check_annealing_settings(plan: TrainingPlan) -> Iterator[Finding]:
 
 register(
     Rule(
-        code="LRG050",
+        code=CODE,
         name="invalid-annealing-setting",
         severity=Severity.ERROR,
         summary="A plateau-annealing setting (anneal_factor, patience) that cannot be used.",

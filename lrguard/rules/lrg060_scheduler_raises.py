@@ -8,7 +8,6 @@ from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import TORCH_PREAMBLE, replayed, scheduler_finding
-from lrguard.schedules.torch_classes import length_fix
 
 CODE = "LRG060"
 
@@ -19,6 +18,8 @@ def check_raises(plan: TrainingPlan) -> Iterator[Finding]:
     if trajectory is None or trajectory.error is None or trajectory.error_step is None:
         return
     total = trajectory.total_steps
+    from lrguard.schedules.torch_classes import length_fix
+
     fix = length_fix(trajectory.scheduler, trajectory.settings, total)
     if fix is None:
         fix_text = (

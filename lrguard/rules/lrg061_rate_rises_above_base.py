@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
@@ -15,8 +16,9 @@ from lrguard.rules._trajectory import (
     scheduler_finding,
     short,
 )
-from lrguard.schedules.torch_classes import rise_fix
-from lrguard.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG061"
 
@@ -38,6 +40,8 @@ def check_rises(plan: TrainingPlan) -> Iterator[Finding]:
     base = trajectory.base_rates[group]
     top = max(trajectory.values(group))
     first = trajectory.first_step(group, lambda r: r > base * trajectory.limits.rise_ratio) or 0
+    from lrguard.schedules.torch_classes import rise_fix
+
     fix = rise_fix(trajectory.scheduler, trajectory.settings, base)
     ratio = f"{top / base:.3g}x" if base > 0 else "above"
     yield from scheduler_finding(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
@@ -16,8 +17,9 @@ from lrguard.rules._trajectory import (
     replayed,
     scheduler_finding,
 )
-from lrguard.schedules.torch_classes import decay_fix, unit_hint
-from lrguard.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG062"
 
@@ -49,6 +51,8 @@ def check_near_zero(plan: TrainingPlan) -> Iterator[Finding]:
     peak = trajectory.peak(group)
     low = _low_steps(trajectory, group)
     start = trajectory.first_step_below(group, limits.low_fraction * peak) or 0
+    from lrguard.schedules.torch_classes import decay_fix, unit_hint
+
     fix = decay_fix(trajectory.scheduler, trajectory.settings, total, limits.low_fraction)
     yield from scheduler_finding(
         CODE,

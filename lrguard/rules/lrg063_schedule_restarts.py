@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import TORCH_PREAMBLE, first_group, replayed, scheduler_finding
-from lrguard.schedules.torch_classes import length_fix, unit_hint
-from lrguard.trajectory import RESTART_SWING, Trajectory
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG063"
 
@@ -41,6 +43,9 @@ def check_restarts(plan: TrainingPlan) -> Iterator[Finding]:
         return
     count, where = counted(trajectory, group)
     total = trajectory.total_steps
+    from lrguard.schedules.torch_classes import length_fix, unit_hint
+    from lrguard.trajectory import RESTART_SWING
+
     fix = length_fix(trajectory.scheduler, trajectory.settings, total)
     yield from scheduler_finding(
         CODE,

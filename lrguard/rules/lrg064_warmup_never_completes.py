@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
@@ -15,8 +16,9 @@ from lrguard.rules._trajectory import (
     scheduler_finding,
     short,
 )
-from lrguard.schedules.torch_classes import warmup_fix
-from lrguard.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG064"
 REACHED = 0.999
@@ -45,6 +47,8 @@ def check_warmup(plan: TrainingPlan) -> Iterator[Finding]:
     base = trajectory.base_rates[group]
     top = max(trajectory.values(group))
     total = trajectory.total_steps
+    from lrguard.schedules.torch_classes import warmup_fix
+
     fix = warmup_fix(trajectory.scheduler, trajectory.settings, total)
     yield from scheduler_finding(
         CODE,

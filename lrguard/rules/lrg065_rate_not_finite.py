@@ -10,7 +10,6 @@ from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import TORCH_PREAMBLE, replayed, scheduler_finding
-from lrguard.schedules.torch_classes import length_fix
 
 CODE = "LRG065"
 
@@ -32,6 +31,8 @@ def check_not_finite(plan: TrainingPlan) -> Iterator[Finding]:
         what = "negative: the optimizer climbs the loss" if rate < 0 else "not a finite number"
         count = trajectory.count(group, _bad)
         about = "about " if trajectory.sampled else ""
+        from lrguard.schedules.torch_classes import length_fix
+
         fix = length_fix(trajectory.scheduler, trajectory.settings, trajectory.total_steps)
         yield from scheduler_finding(
             CODE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import AcceleratePlan, TrainingPlan
@@ -17,8 +18,9 @@ from lrguard.rules._trajectory import (
     scheduler_finding,
     short,
 )
-from lrguard.schedules.torch_classes import length_fix
-from lrguard.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG068"
 DECAY_SHARE = 0.1
@@ -35,6 +37,7 @@ def decay_end(trajectory: Trajectory, group: int) -> tuple[int, float, float, fl
     does not decay, or is still decaying where the known steps end.
 
     Example:
+        >>> from lrguard.trajectory import Trajectory
         >>> t = Trajectory("X", 6, ((1.0, 0.5, 0.0, 0.0, 0.0, 0.0),), (1.0,))
         >>> decay_end(t, 0)
         (2, 0.0, 1.0, 0.0)
@@ -72,6 +75,8 @@ def fix_text(trajectory: Trajectory, accelerate: AcceleratePlan) -> str:
     per_step = accelerate.steps_per_optimizer_step
     total = accelerate.optimizer_steps * per_step
     settings = trajectory.settings
+    from lrguard.schedules.torch_classes import length_fix
+
     parts = [length_fix(trajectory.scheduler, settings, total) or ""]
     warmup = settings.get("num_warmup_steps")
     if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup > 0:

@@ -26,13 +26,16 @@ below it (read in the sources, and replayed):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
 from lrguard.rules._trajectory import TORCH_PREAMBLE, replayed, scheduler_finding, short
-from lrguard.trajectory import Trajectory, group_label
+
+if TYPE_CHECKING:
+    from lrguard.trajectory import Trajectory
 
 CODE = "LRG069"
 
@@ -63,6 +66,8 @@ def check_group_floor(plan: TrainingPlan) -> Iterator[Finding]:
     floor = parse_number(trajectory.settings.get(argument)).value if argument else None
     if argument is None or floor is None or not floor > 0:
         return
+    from lrguard.trajectory import group_label
+
     lifted = _lifted(trajectory, floor)
     if not lifted:
         return

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._deepspeed import DS_EXAMPLE_HEAD, DsView, ds_finding, ds_view, is_auto, shown
-from lrguard.schedules.deepspeed import HF_FILLED
+from lrguard.rules._deepspeed import DS_EXAMPLE_HEAD, DsView, ds_finding, ds_view, shown
 
 CODE = "LRG081"
 
@@ -39,7 +39,9 @@ def _differs(given: object, expected: float) -> bool:
 
 def _consequence(view: DsView, key: str, given: object) -> str:
     value = parse_number(given).value
-    if key == "total_num_steps" and view.total and value is not None and value < view.total:
+    if value is None or not math.isfinite(value) or value < 0:
+        return ""
+    if key == "total_num_steps" and view.total and value < view.total:
         if view.type == "WarmupDecayLR":
             return f"; were it accepted, the rate would be 0 from step {int(value) + 1}"
         if view.type == "WarmupCosineLR":
@@ -53,6 +55,8 @@ def check_mismatch(plan: TrainingPlan) -> Iterator[Finding]:
     view = ds_view(plan)
     if view is None or view.standalone:  # no TrainingArguments to compare with
         return
+    from lrguard.schedules.deepspeed import HF_FILLED, is_auto
+
     for key in ("warmup_max_lr", "total_num_steps", "warmup_num_steps"):
         if key not in view.params or is_auto(view.params[key]):
             continue

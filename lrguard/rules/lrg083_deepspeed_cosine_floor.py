@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lrguard.defaults import DEFAULT_MIN_LR_RATIO
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
@@ -33,7 +34,8 @@ def check_cosine_floor(plan: TrainingPlan) -> Iterator[Finding]:
         view,
         f"{view.where('cos_min_ratio')}={fmt(ratio)} is a fraction of the optimizer's rate "
         f"and not below 1: {consequence}.",
-        f"Set cos_min_ratio: 0.1 (10% of the peak, a usual floor) in {view.deepspeed.label}.",
+        f"Set cos_min_ratio: {DEFAULT_MIN_LR_RATIO:g} ({DEFAULT_MIN_LR_RATIO:.0%} of the peak, "
+        f"a usual floor) in {view.deepspeed.label}.",
         key="cos_min_ratio",
         value=ratio,
     )

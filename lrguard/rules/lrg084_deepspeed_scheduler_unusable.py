@@ -10,8 +10,7 @@ from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
 from lrguard.rules import Rule, register
-from lrguard.rules._deepspeed import DS_EXAMPLE_HEAD, DsView, ds_finding, ds_view, is_auto, shown
-from lrguard.schedules.deepspeed import DEEPSPEED_SCHEDULES, WARMUP_TYPES
+from lrguard.rules._deepspeed import DS_EXAMPLE_HEAD, DsView, ds_finding, ds_view, shown
 
 CODE = "LRG084"
 
@@ -38,6 +37,8 @@ TORCH_SCHEDULERS = frozenset(
 
 
 def _type_problem(view: DsView) -> Iterator[Finding]:
+    from lrguard.schedules.deepspeed import DEEPSPEED_SCHEDULES
+
     kind = view.type
     if isinstance(kind, str) and (kind in DEEPSPEED_SCHEDULES or kind in TORCH_SCHEDULERS):
         return
@@ -54,6 +55,8 @@ def _type_problem(view: DsView) -> Iterator[Finding]:
 
 
 def _param_problems(view: DsView) -> Iterator[Finding]:
+    from lrguard.schedules.deepspeed import WARMUP_TYPES
+
     spec = view.spec
     if spec is None:
         return
@@ -106,6 +109,8 @@ def _warmup_steps(view: DsView) -> Iterator[Finding]:
     if raw is None:
         return
     label = view.deepspeed.label
+    from lrguard.schedules.deepspeed import is_auto
+
     if is_auto(raw):
         if view.warmup == 0 and (view.major or 4) < 5:
             yield ds_finding(

@@ -5,9 +5,12 @@ from __future__ import annotations
 from lrguard.findings import Severity
 from lrguard.rules import Rule, register
 
+CODE = "LRG090"
+
+
 register(
     Rule(
-        code="LRG090",
+        code=CODE,
         name="range-test-suggestion",
         severity=Severity.INFO,
         summary="A learning-rate range test suggested an initial rate and a floor.",

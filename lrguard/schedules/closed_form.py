@@ -28,6 +28,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from lrguard.defaults import POLYNOMIAL_LR_END
+
 _np: Any = None
 
 
@@ -174,7 +176,7 @@ def polynomial(
     warmup_steps: float,
     total_steps: float,
     learning_rate: float,
-    lr_end: float = 1e-7,
+    lr_end: float = POLYNOMIAL_LR_END,
     power: float = 1.0,
 ) -> Any:
     """``polynomial``: warmup, then ``(lr - lr_end) * remaining**power + lr_end``."""

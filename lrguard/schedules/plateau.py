@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from lrguard.schedules.closed_form import ScheduleError
-from lrguard.schedules.table import any_version_spec
+from lrguard.schedules.table import GREEDY_DEFAULTS, PLATEAU_DEFAULTS, any_version_spec
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,18 @@ class PlateauSettings:
     and a reset to the initial rate after ``reset_start`` reductions at the floor.
     """
 
-    factor: float = 0.1
-    patience: int = 10
-    threshold: float = 1e-4
-    threshold_mode: str = "rel"
-    cooldown: int = 0
-    min_lr: float = 0.0
-    eps: float = 1e-8
-    mode: str = "min"
+    factor: float = PLATEAU_DEFAULTS["factor"]
+    patience: int = PLATEAU_DEFAULTS["patience"]
+    threshold: float = PLATEAU_DEFAULTS["threshold"]
+    threshold_mode: str = PLATEAU_DEFAULTS["threshold_mode"]
+    cooldown: int = PLATEAU_DEFAULTS["cooldown"]
+    min_lr: float = float(PLATEAU_DEFAULTS["min_lr"])
+    eps: float = PLATEAU_DEFAULTS["eps"]
+    mode: str = PLATEAU_DEFAULTS["mode"]
     greedy: bool = False
-    warmup: int = 0
-    max_lr: float = 1.0
-    reset_start: int = 500
+    warmup: int = GREEDY_DEFAULTS["warmup"]
+    max_lr: float = GREEDY_DEFAULTS["max_lr"]
+    reset_start: int = GREEDY_DEFAULTS["reset_start"]
 
     @classmethod
     def for_schedule(cls, name: str, kwargs: Mapping[str, Any] | None) -> PlateauSettings:

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrguard.defaults import POLYNOMIAL_LR_END
 from lrguard.schedules import closed_form as cf
 from lrguard.schedules.closed_form import ScheduleError
 
@@ -59,7 +60,8 @@ class Domain:
         low / high: bounds (None: unbounded); ``*_open``: the bound itself is excluded.
         whole: the value must be a whole number.
         choices: the value must be one of these strings (numbers are not checked then).
-        allow_none: ``None`` (null) is a valid value (the schedule's own default).
+
+    ``None`` (null) is never checked: it stands for the schedule's own default.
     """
 
     low: float | None = None
@@ -68,7 +70,6 @@ class Domain:
     high_open: bool = False
     whole: bool = False
     choices: tuple[str, ...] = ()
-    allow_none: bool = False
 
     def describe(self) -> str:
         """The domain in words, for messages ('a number in (0, 1)')."""
@@ -232,8 +233,8 @@ _COSINE = {"num_cycles": POSITIVE, "last_epoch": ANY_INT}
 _MIN_LR_KW = {"num_cycles": 0.5, "last_epoch": -1, "min_lr": None, "min_lr_rate": None}
 _MIN_LR_DOMAINS = {
     **_COSINE,
-    "min_lr": Domain(low=0.0, allow_none=True),
-    "min_lr_rate": Domain(low=0.0, allow_none=True),
+    "min_lr": NON_NEGATIVE,
+    "min_lr_rate": NON_NEGATIVE,
 }
 _COSINE_FLOOR = FloorSpec(keys=("min_lr", "min_lr_rate"), relative=("min_lr_rate",), rule="LRG002")
 _ZERO_FLOOR = FloorSpec()
@@ -269,7 +270,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
         ScheduleSpec(
             "polynomial",
             "get_polynomial_decay_schedule_with_warmup",
-            {"lr_end": 1e-7, "power": 1.0, "last_epoch": -1},
+            {"lr_end": POLYNOMIAL_LR_END, "power": 1.0, "last_epoch": -1},
             {"lr_end": NON_NEGATIVE, "power": POSITIVE, **last_epoch},
             closed_form=cf.polynomial,
             needs_learning_rate=True,
@@ -296,7 +297,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
             "inverse_sqrt",
             "get_inverse_sqrt_schedule",
             {"timescale": None, "last_epoch": -1},
-            {"timescale": Domain(low=0.0, low_open=True, allow_none=True), **last_epoch},
+            {"timescale": POSITIVE, **last_epoch},
             ignores_kwargs=major < 5,
             closed_form=cf.inverse_sqrt,
             needs_total_steps=False,
@@ -325,7 +326,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
             "cosine_warmup_with_min_lr",
             "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
             {**_MIN_LR_KW, "warmup_lr_rate": None},
-            {**_MIN_LR_DOMAINS, "warmup_lr_rate": Domain(low=0.0, high=1.0, allow_none=True)},
+            {**_MIN_LR_DOMAINS, "warmup_lr_rate": FRACTION},
             one_of=(("min_lr", "min_lr_rate"),),
             closed_form=cf.cosine_warmup_with_min_lr,
             needs_learning_rate=True,
@@ -345,7 +346,7 @@ def _specs(major: int) -> dict[str, ScheduleSpec]:
             },
             {
                 "num_decay_steps": COUNT,
-                "num_stable_steps": Domain(low=0.0, whole=True, allow_none=True),
+                "num_stable_steps": COUNT,
                 "warmup_type": Domain(choices=SHAPES),
                 "decay_type": Domain(choices=SHAPES),
                 "min_lr_ratio": NON_NEGATIVE,
@@ -550,110 +551,3 @@ def warmup_steps_for(
     if total_steps is None:
         raise ScheduleError("a warmup fraction needs the total number of training steps")
     return math.ceil(total_steps * fraction)
-
-
-def sample_steps(total: int, warmup: int, points: int = 512) -> list[int]:
-    """Steps at which two schedules are compared: the first ``points``, the warmup edges,
-    ``points`` spread evenly over the run, and the last step.
-
-    Example:
-        >>> sample_steps(10, 2, points=4)
-        [0, 1, 2, 3, 4, 6, 8, 9]
-    """
-    if total <= 0:
-        return []
-    spread = max(1, total // points)
-    chosen = set(range(min(points, total))) | set(range(0, total, spread)) | {total - 1}
-    chosen |= {s for s in (warmup - 1, warmup, warmup + 1) if 0 <= s < total}
-    return sorted(chosen)
-
-
-TRANSFORMERS_LAMBDAS = {
-    "_get_constant_lambda": "constant",
-    "_get_constant_schedule_with_warmup_lr_lambda": "constant_with_warmup",
-    "_get_linear_schedule_with_warmup_lr_lambda": "linear",
-    "_get_cosine_schedule_with_warmup_lr_lambda": "cosine_with_min_lr",
-    "_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda": "cosine_with_restarts",
-    "_get_polynomial_decay_schedule_with_warmup_lr_lambda": "polynomial",
-    "_get_inverse_sqrt_schedule_lr_lambda": "inverse_sqrt",
-    "_get_cosine_with_min_lr_schedule_with_warmup_lr_rate_lambda": "cosine_warmup_with_min_lr",
-    "_get_wsd_scheduler_lambda": "warmup_stable_decay",
-}
-"""The step functions ``transformers.optimization`` binds with ``functools.partial`` into a
-``LambdaLR`` (4.57 and 5.x), by name, and the schedule whose closed form they compute.
-``cosine`` shares its function with ``cosine_with_min_lr`` (``min_lr_rate`` 0)."""
-
-_LAMBDA_RENAMES = {
-    "num_warmup_steps": "warmup_steps",
-    "num_training_steps": "total_steps",
-    "lr_init": "learning_rate",
-}
-
-
-def lambda_schedule(function: str, keywords: Mapping[str, Any]) -> str | None:
-    """The schedule name of a transformers step function bound with ``keywords``.
-
-    Example:
-        >>> lambda_schedule("_get_cosine_schedule_with_warmup_lr_lambda", {"num_cycles": 0.5})
-        'cosine'
-        >>> lambda_schedule("my_lambda", {}) is None
-        True
-    """
-    name = TRANSFORMERS_LAMBDAS.get(function)
-    if name == "cosine_with_min_lr" and not keywords.get("min_lr_rate"):
-        return "cosine"
-    return name
-
-
-def lambda_factor(function: str, keywords: Mapping[str, Any], steps: Any) -> Any:
-    """The factors a transformers step function gives at ``steps``, from its closed form.
-
-    Args:
-        function: the step function's name (a key of ``TRANSFORMERS_LAMBDAS``).
-        keywords: the keywords ``functools.partial`` bound it with.
-        steps: one step or an array / range of steps (``LambdaLR.last_epoch`` values).
-
-    Raises:
-        ScheduleError: an unknown function or keywords the closed form does not take.
-
-    Example:
-        >>> kw = {"num_warmup_steps": 10, "num_training_steps": 90, "num_cycles": 0.5}
-        >>> round(lambda_factor("_get_cosine_schedule_with_warmup_lr_lambda", kw, 50), 6)
-        0.5
-    """
-    name = TRANSFORMERS_LAMBDAS.get(function)
-    spec = schedule_spec(name, "5") if name else None
-    if spec is None or spec.closed_form is None:
-        raise ScheduleError(f"no closed form for the step function {function!r}")
-    params: dict[str, Any] = {"warmup_steps": 0.0}
-    extra: dict[str, Any] = {}
-    for key, value in keywords.items():
-        if key in _LAMBDA_RENAMES:
-            params[_LAMBDA_RENAMES[key]] = float(value)
-        else:
-            extra[key] = value
-    if name == "cosine_with_min_lr":
-        extra.setdefault("min_lr_rate", 0.0)
-    if spec.needs_learning_rate:
-        params.setdefault("learning_rate", 1.0)
-    return cf.evaluate(spec.closed_form, steps, params, extra, name)
-
-
-def names_taking(key: str, version: str | None) -> list[str]:
-    """Schedules of that version that accept ``key`` in ``lr_scheduler_kwargs``."""
-    return [n for n, s in schedules(version).items() if key in s.kwargs and not s.ignores_kwargs]
-
-
-def same_trajectory(expected: Sequence[float], actual: Sequence[float], rel: float = 1e-9) -> bool:
-    """True when two rate series agree to ``rel`` relative error (absolute near zero).
-
-    Example:
-        >>> same_trajectory([1.0, 0.5], [1.0, 0.5 + 1e-12]), same_trajectory([1.0], [0.9])
-        (True, False)
-    """
-    if len(expected) != len(actual):
-        return False
-    scale = max((abs(v) for v in expected), default=0.0)
-    return all(
-        abs(a - e) <= rel * max(abs(e), scale * 1e-6) for e, a in zip(expected, actual, strict=True)
-    )

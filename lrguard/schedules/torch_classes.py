@@ -17,13 +17,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lrguard.defaults import DEFAULT_MIN_LR_RATIO, DEFAULT_WARMUP_FRACTION, ratio_text
+
 CYCLIC = frozenset({"CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts"})
 """Classes meant to rise and fall repeatedly (OneCycleLR: up once, then down)."""
 
 CYCLIC_SCHEDULES = frozenset({"cosine_with_restarts"})
 """transformers schedules (``LambdaLR``) meant to restart."""
 
-WARMUP_FRACTION = 0.1
+WARMUP_FRACTION = DEFAULT_WARMUP_FRACTION
 """Warmup a fix proposes: 10 % of the run (as LRG006 does for configs)."""
 
 _LENGTH_ARGUMENT = {
@@ -108,7 +110,8 @@ def warmup_fix(scheduler: str, settings: dict[str, Any], total: int) -> str | No
 def rise_fix(scheduler: str, settings: dict[str, Any], base: float) -> str | None:
     """The argument that makes a schedule rise above the optimizer's rate, corrected."""
     if scheduler in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
-        return f"eta_min<={base * 0.1:.6g} (0.1x the optimizer's lr) or eta_min=0"
+        ratio = DEFAULT_MIN_LR_RATIO
+        return f"eta_min<={base * ratio:.6g} ({ratio_text(ratio)} the optimizer's lr) or eta_min=0"
     if scheduler == "LinearLR":
         return "start_factor and end_factor <= 1"
     if scheduler == "ConstantLR":

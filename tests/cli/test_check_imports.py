@@ -1,6 +1,8 @@
 """What ``lrguard check`` imports: only what checking needs (its start-up is a budget, see
 ``benchmarks/bench_startup.py``). ``--fix`` / ``--diff`` load ruamel.yaml and the policy
-(pydantic); a plain check loads neither, nor the simulator, SARIF, or the frameworks.
+(pydantic); a plain check loads neither, nor the simulator, SARIF, the decision log, the
+scheduler replay, or the frameworks. ``import lrguard`` imports what needs pydantic or
+``logging`` only when first used.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 LAZY = (
     "pydantic",
     "ruamel.yaml",
@@ -16,6 +20,16 @@ LAZY = (
     "lrguard.policy",
     "lrguard.simulate",
     "lrguard.sarif",
+    # the decision log, the scheduler replay, plateau annealing, DeepSpeed's table and
+    # suggestions for typos are imported by the rules that use them, when they do
+    "logging",
+    "lrguard.decision_log",
+    "lrguard.trajectory",
+    "lrguard.annealing",
+    "lrguard.schedules.deepspeed",
+    "lrguard.schedules.torch_classes",
+    "difflib",
+    "random",
     "tomllib",
     "tomli",
     "torch",
@@ -68,3 +82,31 @@ def test_diff_loads_ruamel_and_the_policy(tmp_path):
     assert status == 1
     assert {"ruamel.yaml", "pydantic", "lrguard.fixing", "lrguard.policy"} <= set(modules)
     assert not {"torch", "transformers", "flair", "lrguard.simulate"} & set(modules)
+
+
+def test_the_package_imports_its_costly_names_on_first_use():
+    code = (
+        "import json, sys\n"
+        "import lrguard\n"
+        "before = sorted(m for m in ('pydantic', 'logging', 'lrguard.decision_log',"
+        " 'lrguard.policy') if m in sys.modules)\n"
+        "import lrguard.decide\n"  # the module's name is also a function's
+        "names = {n: type(getattr(lrguard, n)).__name__ for n in lrguard.__all__}\n"
+        "print(json.dumps([before, names, sorted(set(lrguard.__all__) - set(dir(lrguard)))]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, names, missing_from_dir = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert missing_from_dir == []
+    assert names["decide"] == "function" and names["read_jsonl"] == "function"
+    assert "module" not in names.values()  # every name is the object, not a submodule
+
+
+def test_an_unknown_name_of_the_package_is_an_attribute_error():
+    import lrguard
+
+    with pytest.raises(AttributeError, match="no attribute 'Guardpolicy'"):
+        lrguard.Guardpolicy  # noqa: B018

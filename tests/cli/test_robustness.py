@@ -424,28 +424,3 @@ def test_simulate_json_is_strict_json(run, write):
 
 
 # ------------------------------------------------------------------ duplicate keys
-
-
-@pytest.mark.parametrize(
-    "name, text, lines",
-    [
-        ("dup.yaml", "learning_rate: 1.0e-5\nmax_steps: 100\nlearning_rate: 1.0e-3\n", (1, 3)),
-        (
-            "dup.json",
-            '{"learning_rate": 1e-5,\n "max_steps": 100,\n "learning_rate": 1e-3}',
-            (1, 3),
-        ),
-        (
-            "nested.yaml",
-            "learning_rate: 1.0e-5\nmax_steps: 100\nlr_scheduler_type: cosine_with_min_lr\n"
-            "lr_scheduler_kwargs:\n  min_lr: 1.0e-6\n  min_lr: 1.0e-7\n",
-            (5, 6),
-        ),
-    ],
-)
-def test_duplicate_keys_are_reported_with_both_lines(run, write, name, text, lines):
-    code, out, _ = run("check", write(name, text), "--no-config", "--select", "LRG033")
-    first, last = lines
-    assert code == 0, out
-    assert f"{name}:{last}: LRG033 [warning]" in out
-    assert f"(lines {first} and {last})" in out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 
 import pytest
 from pydantic import ValidationError
@@ -24,35 +23,6 @@ from lrguard.numbers import parse_number
 
 def codes(plan):
     return [f.code for f in check_plan(plan)]
-
-
-def test_seed_case_finding_message():
-    finding = check_plan(flair_plan({"learning_rate": 1e-5, "patience": 10}))[0]
-    assert finding.render() == (
-        "LRG001 learning_rate=1e-05 (param group 0) < min_learning_rate=0.0001: Flair stops "
-        "after epoch 1 ('learning rate too small - quitting training!'). "
-        "Fix: Set min_learning_rate<=1e-06 or learning_rate>=0.0001."
-    )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "expected"),
-    [
-        ({"learning_rate": 0.1}, ["LRG007"]),
-        ({"learning_rate": 1e-4}, ["LRG002"]),
-        ({"learning_rate": "1e-5"}, ["LRG001", "LRG004"]),
-        ({"learning_rate": "abc"}, ["LRG003"]),
-        ({"learning_rate": math.nan}, ["LRG003"]),
-        ({"learning_rate": 0.1, "min_learning_rate": -1}, ["LRG003"]),
-        ({"learning_rate": 0.1, "min_learning_rate": 0.08}, ["LRG007"]),
-        ({"learning_rate": 0.1, "min_learning_rate": [1e-4, 1e-5]}, ["LRG008"]),
-        ({"learning_rate": 1e-5, "decoder_learning_rate": 1e-3}, ["LRG001"]),
-        ({"anneal_factor": 1.0}, ["LRG050"]),
-        ({"patience": -2, "initial_extra_patience": 1.5}, ["LRG050", "LRG050"]),
-    ],
-)
-def test_rule_codes_for_flair_kwargs(kwargs, expected):
-    assert codes(flair_plan(kwargs)) == expected
 
 
 @pytest.mark.parametrize(
@@ -80,19 +50,6 @@ def test_annealing_mode_stock_from_train_with_dev_the_guards_own_from_the_dev_sp
     assert flair_plan(kwargs, "train", has_dev=has_dev).annealing.mode == stock
     own_plan = flair_plan(kwargs, "train_custom", has_dev=has_dev, guard_annealing={})
     assert own_plan.annealing.mode == own
-
-
-def test_zero_anneals_is_a_warning_with_the_earliest_stop():
-    finding = check_plan(flair_plan({"learning_rate": 0.1, "min_learning_rate": 0.08}))[0]
-    assert finding.severity == "warning"
-    assert "0 anneal(s)" in finding.message
-    assert "stop after epoch 5 of 100" in finding.message  # best at 1, patience 3, stop at 5
-
-
-def test_anneal_budget_numbers_for_flair_defaults():
-    message = check_plan(flair_plan({"learning_rate": 0.1}))[0].message
-    assert "9 anneal(s)" in message
-    assert "training can stop after epoch 41 of 100" in message  # stock Flair
 
 
 def test_decide_adjust_lower_min_and_raise_lr():

@@ -83,7 +83,9 @@ def test_python_blocks_run(code, tmp_path, installed_python):
 
 
 def _commands(body: str) -> list[str]:
-    return [line.split("  #")[0].strip() for line in body.splitlines() if line.strip()]
+    """The commands of a shell block, without comments (a comment may continue on its own line)."""
+    commands = (line.split("#")[0].strip() for line in body.splitlines())
+    return [command for command in commands if command]
 
 
 @pytest.mark.parametrize("body", blocks("bash"))

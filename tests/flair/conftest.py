@@ -15,8 +15,8 @@ from flair.embeddings import OneHotEmbeddings  # noqa: E402
 from flair.models import SequenceTagger, TextClassifier  # noqa: E402
 from flair.trainers import ModelTrainer  # noqa: E402
 
-from demo.flair_tiny import WORDS, make_classifier, make_corpus  # noqa: E402
-from demo.flair_tiny import EpochRecorder as Recorder  # noqa: E402, F401
+from flair_lrguard.examples import WORDS, make_classifier, make_corpus  # noqa: E402
+from tests.fixtures.flair_tiny import EpochRecorder as Recorder  # noqa: E402, F401
 
 
 class FlatMetricClassifier(TextClassifier):

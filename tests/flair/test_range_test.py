@@ -200,7 +200,7 @@ def test_prior_flags_sgd_at_0_1_on_fine_tuned_transformer_embeddings(tmp_path, m
     from flair.models import TextClassifier
     from flair.trainers import ModelTrainer
 
-    from demo.flair_tiny import _sentences
+    from flair_lrguard.examples import sentences as _sentences
     from tests.tiny_text import save_tiny_bert
 
     path = save_tiny_bert(tmp_path / "tiny-bert")

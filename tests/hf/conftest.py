@@ -17,7 +17,7 @@ transformers = pytest.importorskip("transformers")
 
 from transformers import Trainer, TrainingArguments  # noqa: E402
 
-from demo.hf_tiny import SEQ, VOCAB, TinyData, accuracy, tiny_model  # noqa: E402, F401
+from hf_lrguard.examples import SEQ, VOCAB, TinyData, accuracy, tiny_model  # noqa: E402, F401
 
 torch.set_num_threads(1)
 MAJOR = int(transformers.__version__.split(".")[0])

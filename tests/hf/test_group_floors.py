@@ -25,7 +25,7 @@ torch = pytest.importorskip("torch")
 
 from peft.optimizers import create_loraplus_optimizer  # noqa: E402
 
-from demo.hf_tiny import tiny_model  # noqa: E402
+from hf_lrguard.examples import tiny_model  # noqa: E402
 
 pytestmark = pytest.mark.hf
 

@@ -33,8 +33,8 @@ from transformers import (
     TrainingArguments,
 )
 
-from demo.hf_tiny import VOCAB, TinyData, tiny_model
 from hf_lrguard import LRGuardCallback
+from hf_lrguard.examples import VOCAB, TinyData, tiny_model
 from lrguard.rules import get_rule
 
 ConfigBase = getattr(transformers, "PreTrainedConfig", None) or transformers.PretrainedConfig

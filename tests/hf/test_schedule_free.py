@@ -11,8 +11,8 @@ import pytest
 import torch
 from transformers import Trainer, TrainerCallback
 
-from demo.hf_tiny import TinyData, tiny_model
 from hf_lrguard import LRGuardCallback
+from hf_lrguard.examples import TinyData, tiny_model
 from lrguard import LRGuardError
 from tests.hf.conftest import MAJOR, make_args
 from tests.twins.hf_twin import Context, run_twin

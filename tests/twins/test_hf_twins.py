@@ -30,8 +30,8 @@ from transformers import (  # noqa: E402
     get_linear_schedule_with_warmup,
 )
 
-from demo.hf_tiny import VOCAB, TinyData, accuracy, tiny_model  # noqa: E402
 from hf_lrguard import LRGuardCallback  # noqa: E402
+from hf_lrguard.examples import VOCAB, TinyData, accuracy, tiny_model  # noqa: E402
 from tests.twins.hf_twin import Context, run_fixed, run_twin  # noqa: E402
 
 torch.set_num_threads(1)

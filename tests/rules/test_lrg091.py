@@ -13,6 +13,7 @@ from lrguard.findings import Severity
 from lrguard.plan import ParamGroupPlan, TrainingPlan
 from lrguard.rules import check_plan, get_rule
 from lrguard.typical_rates import DIVERGENCE_LIMITS, TYPICAL_RATES, typical_rates
+from tests.rules.support import check_text, corrected, example
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 CORPORA = (SHARED / "corpus", SHARED / "corpus-wide")
@@ -167,3 +168,14 @@ def test_every_warning_on_the_corpora_is_judged_right(corpus_reports):
     )
     assert corpora, what
     assert tuple(int(g) for g in corpora.groups()) == (checked, len(found), len(JUDGED))
+
+
+# -- the documented example, through lrguard check -------------------------------------------
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path):
+    (finding,) = check_text(tmp_path, example("LRG091"), "LRG091")
+    assert finding.field == "learning_rate" and finding.value == 0.1
+    assert "Start near 5e-05" in finding.fix
+
+
+def test_silent_on_the_corrected_example(tmp_path):
+    assert check_text(tmp_path, corrected("LRG091"), "LRG091") == []

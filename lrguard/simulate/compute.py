@@ -1,33 +1,23 @@
-"""``lrguard simulate``: the learning rate a config produces, step by step or epoch by epoch.
+"""Computing a config's learning-rate trajectory: the rates at every step, epoch or evaluation,
+or only at the positions a ``Picker`` chooses (so time and memory do not grow with the run).
 
 * Hugging Face schedules (TrainingArguments, LLaMA-Factory, axolotl): the closed forms of
-  ``lrguard.schedules.closed_form`` at every optimizer step; needs the total steps
-  (``max_steps``, ``--steps`` or ``--dataset-size``).
-* ``reduce_lr_on_plateau`` / ``greedy``: the worst case per evaluation (the metric never
-  improves after the first evaluation).
-* A DeepSpeed ``scheduler`` section in the config's ``deepspeed`` file (``WarmupLR``,
-  ``WarmupDecayLR``, ``WarmupCosineLR``): it replaces ``lr_scheduler_type``; its ``"auto"``
-  params are filled as transformers fills them (``lrguard.schedules.deepspeed``).
-* Flair plateau annealing: the worst case per epoch, for stock Flair (stops as soon as the
-  rate is below ``min_learning_rate``) and for ``LRGuardPlugin`` (stops only when patience is
-  exhausted at the floor), via ``lrguard.annealing``.
+  ``lrguard.schedules.closed_form`` at every optimizer step; needs the total steps.
+* ``reduce_lr_on_plateau`` / ``greedy``: the worst case per evaluation.
+* A DeepSpeed ``scheduler`` section: its own schedule, ``"auto"`` params filled as
+  transformers fills them (``lrguard.schedules.deepspeed``).
+* Flair plateau annealing: the worst case per epoch, stock Flair and ``LRGuardPlugin``.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from lrguard.annealing import worst_case_trajectory
-from lrguard.configs.loader import CHECKED, ConfigResult, load_config
-from lrguard.configs.steps import StepOptions
+from lrguard.configs.loader import CHECKED, ConfigResult
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import TrainingPlan
 from lrguard.rules._hf import read_kwargs
@@ -35,18 +25,7 @@ from lrguard.schedules import deepspeed as ds
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings, worst_case
 from lrguard.schedules.table import any_version_spec, factor, floor_of, warmup_steps_for
-
-TABLE_ROWS = 40
-"""Rows a table shows by default (more with ``--every``)."""
-
-PLOT_SIZE_PX = (960, 540)
-PLOT_DPI = 120
-
-MAX_ROWS = 200_000
-"""Rows ``simulate`` prints at most; more must be thinned with ``--every``."""
-
-PLOT_POINTS = 4_000
-"""Points a plot is drawn from (evenly spaced, plus the warmup end, floor and stops)."""
+from lrguard.simulate.simulation import Picker, Simulation, SimulationError
 
 MAX_STEPS = 10**15
 """Longest run (steps or epochs) simulated; the rates are computed only at the rows shown."""
@@ -54,49 +33,6 @@ MAX_STEPS = 10**15
 MAX_EVALUATIONS = 1_000_000
 """Plateau schedules are stepped evaluation by evaluation up to here; a longer run is shown
 when its rate has settled by then (it then stays), and refused otherwise."""
-
-Picker = Callable[[int, Iterable[int]], list[int]]
-"""``pick(count, landmarks)``: the 0-based positions of a trajectory to compute."""
-
-
-class SimulationError(ValueError):
-    """The config cannot be simulated; the message says why and what to pass."""
-
-
-@dataclass
-class Simulation:
-    """A learning-rate trajectory.
-
-    Attributes:
-        unit: ``"step"``, ``"epoch"`` or ``"evaluation"``.
-        index: 1-based step / epoch / evaluation numbers.
-        series: column name -> rate at each index.
-        floor: the lowest rate the schedule may reach (None: none).
-        warmup: warmup length in ``unit`` (0: none).
-        stops: column name -> index after which training stops (worst case).
-        title: one line describing the schedule.
-    """
-
-    unit: str
-    index: list[int]
-    series: dict[str, list[float]]
-    floor: float | None = None
-    warmup: float = 0
-    stops: dict[str, int] = field(default_factory=dict)
-    title: str = ""
-
-    def rows(self, every: int | None = None) -> list[int]:
-        """Row positions to show: every ``every``-th, plus the first, the last, the warmup end
-        and the stops."""
-        n = len(self.index)
-        step = every or 1
-        keep = set(range(0, n, step)) | {0, n - 1}
-        if self.warmup and self.unit == "step":
-            w = int(math.ceil(self.warmup))
-            keep |= {i for i in (w - 1, w) if 0 <= i < n}
-        for stop in self.stops.values():
-            keep.add(min(max(stop - 1, 0), n - 1))
-        return sorted(keep)
 
 
 def _num(raw: Any, name: str, positive: bool = False) -> float:
@@ -453,224 +389,10 @@ def simulate_result(
     return sim
 
 
-def row_picker(fmt: str, every: int | None, limit: int = MAX_ROWS) -> Picker:
-    """The rows ``simulate`` prints: every ``every``-th (default: all for csv/json, about
-    ``TABLE_ROWS`` for a table), the first and last, and the landmarks.
-
-    Raises (when called):
-        SimulationError: more than ``limit`` rows; the message says which ``--every`` fits.
-
-    Example:
-        >>> row_picker("csv", 250)(1000, [99, 100])
-        [0, 99, 100, 250, 500, 750, 999]
-    """
-
-    def pick(count: int, landmarks: Iterable[int]) -> list[int]:
-        step = every or (max(1, math.ceil(count / TABLE_ROWS)) if fmt == "table" else 1)
-        marks = {m for m in landmarks if 0 <= m < count} | {0, count - 1}
-        rows = -(-count // step) + len(marks)
-        if rows > limit:
-            need = math.ceil(count / (limit - len(marks) - 1))
-            raise SimulationError(
-                f"{rows} rows to print ({count} in all, --every {step}): more than the limit "
-                f"of {limit}; pass --every {need} or more, or use --format table"
-            )
-        return sorted(set(range(0, count, step)) | marks)
-
-    return pick
-
-
-def _plot_picker(count: int, landmarks: Iterable[int]) -> list[int]:
-    step = max(1, math.ceil(count / PLOT_POINTS))
-    marks = {m for m in landmarks if 0 <= m < count} | {0, count - 1}
-    return sorted(set(range(0, count, step)) | marks | {m + 1 for m in marks if m + 1 < count})
-
-
-# --------------------------------------------------------------------------- output
-
-
-def _cell(value: float) -> str:
-    return "" if value != value else f"{value:.6g}"
-
-
-def render_table(sim: Simulation, every: int | None = None) -> str:
-    """A fixed-width table, ~``TABLE_ROWS`` rows unless ``every`` says otherwise."""
-    every = every or max(1, math.ceil(len(sim.index) / TABLE_ROWS))
-    names = list(sim.series)
-    lines = [sim.title]
-    if sim.floor is not None:
-        lines.append(
-            f"floor: {fmt(sim.floor)}"
-            + (f"; warmup: {fmt(sim.warmup)} steps" if sim.warmup else "")
-        )
-    for name, stop in sim.stops.items():
-        lines.append(f"{name}: training stops after {sim.unit} {stop}")
-    lines.append(f"{sim.unit:>10}  " + "  ".join(f"{n:>12}" for n in names))
-    for i in sim.rows(every):
-        cells = "  ".join(f"{_cell(sim.series[n][i]):>12}" for n in names)
-        lines.append(f"{sim.index[i]:>10}  {cells}")
-    return "\n".join(lines)
-
-
-def _csv_cell(value: float) -> str:
-    return "" if value != value else repr(value)
-
-
-def render_csv(sim: Simulation, every: int | None = None) -> str:
-    """CSV with a header row: the unit, then one column per series."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([sim.unit, *sim.series])
-    for i in sim.rows(every):
-        writer.writerow([sim.index[i], *(_csv_cell(sim.series[n][i]) for n in sim.series)])
-    return buf.getvalue().rstrip("\n")
-
-
-def _json_number(value: float | None) -> float | str | None:
-    """JSON has no NaN or infinity: NaN (no value, e.g. after a stop) is null, infinities
-    are the strings ``"inf"`` / ``"-inf"``."""
-    if value is None or value != value:
-        return None
-    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-
-
-def render_json(sim: Simulation, every: int | None = None) -> str:
-    """JSON: ``{unit, title, floor, warmup, stops, rows: [{unit: n, series: lr, ...}]}``.
-
-    Strictly valid JSON: NaN is written as null, infinities as ``"inf"`` / ``"-inf"``.
-    """
-    rows = [
-        {sim.unit: sim.index[i], **{n: _json_number(sim.series[n][i]) for n in sim.series}}
-        for i in sim.rows(every)
-    ]
-    doc = {
-        "unit": sim.unit,
-        "title": sim.title,
-        "floor": _json_number(sim.floor),
-        "warmup": _json_number(sim.warmup),
-        "stops": sim.stops,
-        "rows": rows,
-    }
-    return json.dumps(doc, indent=1, allow_nan=False)
-
-
-def save_plot(sim: Simulation, path: Path) -> Path:
-    """Save a PNG of ``PLOT_SIZE_PX`` pixels with the floor and the warmup marked.
-
-    Raises:
-        SimulationError: matplotlib is not installed (``pip install 'lrguard[plot]'``).
-    """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-    except ModuleNotFoundError:
-        raise SimulationError("--plot needs matplotlib: pip install 'lrguard[plot]'") from None
-    width, height = PLOT_SIZE_PX
-    fig, ax = plt.subplots(figsize=(width / PLOT_DPI, height / PLOT_DPI), dpi=PLOT_DPI)
-    try:
-        for name, values in sim.series.items():
-            ax.plot(
-                sim.index,
-                values,
-                label=name,
-                drawstyle="steps-post" if sim.unit != "step" else "default",
-            )
-        if sim.warmup:
-            ax.axvspan(
-                1,
-                sim.warmup,
-                color="tab:orange",
-                alpha=0.15,
-                label=f"warmup ({fmt(sim.warmup)} steps)",
-            )
-        if sim.floor is not None:
-            ax.axhline(
-                sim.floor,
-                color="tab:red",
-                linestyle="--",
-                linewidth=1,
-                label=f"floor {fmt(sim.floor)}",
-            )
-        for name, stop in sim.stops.items():
-            ax.axvline(
-                stop,
-                color="tab:gray",
-                linestyle=":",
-                linewidth=1,
-                label=f"{name} stops after {sim.unit} {stop}",
-            )
-        values = [v for series in sim.series.values() for v in series if v == v]
-        if values and min(values) > 0 and max(values) / min(values) > 50:
-            ax.set_yscale("log")
-        ax.set_xlabel(sim.unit)
-        ax.set_ylabel("learning rate")
-        ax.set_title(sim.title, fontsize=8)
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
-        fig.savefig(path, dpi=PLOT_DPI, format="png")
-    finally:
-        plt.close(fig)
-    return path
-
-
-_RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
-
-
-def simulate_file(
-    path: Path,
-    *,
-    kind: str | None = None,
-    steps: StepOptions | None = None,
-    fmt: str = "table",
-    plot: Path | None = None,
-    every: int | None = None,
-    out: TextIO,
-    transformers_major: int = 4,
-    resume_from: Path | None = None,
-) -> int:
-    """Simulate ``path``, print it in ``fmt`` to ``out``, optionally save a plot; exit code 0.
-
-    Rates are computed only at the rows printed (``row_picker``) and the points plotted
-    (``PLOT_POINTS``), so time and memory do not grow with the run length.
-
-    With ``resume_from`` (a checkpoint folder), the run resumed from that checkpoint: its
-    rates up to the checkpoint, stock transformers' after it (``lr``), and the checkpoint's
-    schedule continued (``lr_checkpoint``).
-
-    Raises:
-        SimulationError: the config cannot be simulated, or more than ``MAX_ROWS`` rows.
-    """
-    result = load_config(path, kind, steps)
-    run = simulate_result
-    if resume_from is not None:
-        from lrguard.resume import resumed_simulation
-
-        def run(result: ConfigResult, major: int, pick: Picker | None = None) -> Simulation:
-            return resumed_simulation(simulate_result, result, resume_from, major, pick)
-
-    sim = run(result, transformers_major, row_picker(fmt, every))
-    if plot is not None:
-        save_plot(run(result, transformers_major, _plot_picker), plot)
-    print(_RENDERERS[fmt](sim, 1), file=out)
-    return 0
-
-
 __all__ = [
     "MAX_EVALUATIONS",
-    "MAX_ROWS",
     "MAX_STEPS",
-    "PLOT_POINTS",
-    "PLOT_SIZE_PX",
-    "Simulation",
-    "SimulationError",
-    "save_plot",
-    "render_csv",
-    "render_json",
-    "render_table",
-    "row_picker",
-    "simulate_file",
+    "simulate_deepspeed",
     "simulate_flair",
     "simulate_hf",
     "simulate_result",

@@ -14,12 +14,14 @@ from dataclasses import replace
 
 import pytest
 
+from lrguard.checking import CheckOptions, check_paths
 from lrguard.findings import Severity
 from lrguard.resume import (
     SAMPLE_POINTS,
     CheckpointState,
     ResumeInputError,
     ScheduleFacts,
+    add_resume_findings,
     check_resume,
     compare,
     facts_from_trainer_state,
@@ -27,6 +29,7 @@ from lrguard.resume import (
     state_from_dict,
 )
 from lrguard.rules import get_rule
+from tests.rules.support import config
 
 OLD = ScheduleFacts(name="linear", learning_rate=1e-4, warmup_steps=2, total_steps=10)
 
@@ -196,3 +199,34 @@ def test_the_rule_is_documented():
     assert rule.name == "resume-schedule-changed" and rule.missing_sections() == []
     assert "5%" in rule.what and "2x" in rule.what
     assert isinstance(CheckpointState, type) and math.isfinite(OLD.learning_rate)
+
+
+# -- the documented example, through lrguard check --resume-from ------------------------------
+def _check_resumed(tmp_path, text: str) -> list:
+    """``lrguard check --resume-from`` a checkpoint the guard wrote 400 steps into a 1,000-step
+    linear run with 100 warmup steps at 2e-5 (the example's checkpoint)."""
+    folder = tmp_path / "checkpoint-400"
+    folder.mkdir()
+    facts = ScheduleFacts(name="linear", learning_rate=2e-5, warmup_steps=100, total_steps=1000)
+    state = {
+        "global_step": 400,
+        "max_steps": 1000,
+        "stateful_callbacks": {
+            "LRGuardCallback": {"attributes": {"resume_state": {"schedule": facts.to_dict()}}}
+        },
+    }
+    (folder / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
+    options = CheckOptions()
+    reports = check_paths([config(tmp_path, text)], options)
+    assert add_resume_findings(reports, folder, options) is None
+    return [f for r in reports for f in r.findings if f.code == "LRG024"]
+
+
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path):
+    (finding,) = _check_resumed(tmp_path, get_rule("LRG024").example)
+    assert finding.field == "max_steps"
+    assert "max_steps=1000" in finding.fix
+
+
+def test_silent_on_the_corrected_example(tmp_path):
+    assert _check_resumed(tmp_path, get_rule("LRG024").corrected) == []

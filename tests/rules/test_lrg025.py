@@ -14,6 +14,7 @@ from lrguard.adapters.hf_args import plan_from_hf_args
 from lrguard.checking import CheckOptions, check_paths
 from lrguard.rules import check_plan
 from lrguard.schedules.table import GREEDY_DEFAULTS, PLATEAU_DEFAULTS
+from tests.rules.support import check_text, corrected, example
 
 CODE = "LRG025"
 
@@ -159,3 +160,14 @@ def test_lrguard_check_reads_each_tools_setting(tmp_path: Path, name: str):
     assert f"EarlyStoppingCallback({key}=4)" in found[0].message
     assert f"Set {key}>=5" in found[0].fix
     assert [f for f in reports[1].findings if f.code == CODE] == []
+
+
+# -- the documented example, through lrguard check -------------------------------------------
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path):
+    (finding,) = check_text(tmp_path, example("LRG025"), "LRG025")
+    assert finding.field == "early_stopping_patience" and finding.value == 3
+    assert "early_stopping_patience>=5" in finding.fix
+
+
+def test_silent_on_the_corrected_example(tmp_path):
+    assert check_text(tmp_path, corrected("LRG025"), "LRG025") == []

@@ -10,6 +10,7 @@ import pytest
 from lrguard.plan import AcceleratePlan, ParamGroupPlan, TrainingPlan
 from lrguard.rules import check_plan
 from lrguard.trajectory import Trajectory
+from tests.rules.support import check_objects, corrected, example
 
 
 def linear(length: int, steps: int, lr: float = 1e-3) -> tuple[float, ...]:
@@ -104,3 +105,14 @@ def test_no_accelerate_plan_means_no_finding():
     p = plan(linear(1000, 4000), 4, 1000)
     p.accelerate = None
     assert lrg068(p) == []
+
+
+# -- the documented example ------------------------------------------------------------------
+def test_fires_on_the_example_naming_field_value_and_fix():
+    (finding,) = check_objects("LRG068", example("LRG068"))
+    assert finding.field == "scheduler" and finding.value == 625
+    assert "total_iters=10000" in finding.fix
+
+
+def test_silent_on_the_corrected_example():
+    assert check_objects("LRG068", corrected("LRG068")) == []

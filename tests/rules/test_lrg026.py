@@ -12,6 +12,7 @@ from lrguard.adapters.hf_args import plan_from_hf_args
 from lrguard.checking import CheckOptions, check_paths
 from lrguard.plan import ParamGroupPlan, TrainingPlan
 from lrguard.rules import check_plan
+from tests.rules.support import check_text, corrected, example
 
 V4, V5 = "4.57.6", "5.25.0"
 
@@ -136,3 +137,14 @@ def test_check_reports_it_in_every_config_kind(name, tmp_path: Path):
     assert f"({optim}=schedule_free_adamw)" in found[0].message
     assert found[0].line == CONFIGS[name].splitlines().index(f"{key}: cosine") + 1
     assert f"Set {key}: constant" in found[0].fix
+
+
+# -- the documented example, through lrguard check -------------------------------------------
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path):
+    (finding,) = check_text(tmp_path, example("LRG026"), "LRG026")
+    assert finding.field == "lr_scheduler_type" and finding.value == "cosine"
+    assert "lr_scheduler_type: constant" in finding.fix
+
+
+def test_silent_on_the_corrected_example(tmp_path):
+    assert check_text(tmp_path, corrected("LRG026"), "LRG026") == []

@@ -9,6 +9,7 @@ import pytest
 
 from lrguard.checking import CheckOptions, check_paths
 from lrguard.rules import check_plan
+from tests.rules.support import check_objects, corrected, example
 
 torch = pytest.importorskip("torch")
 
@@ -147,3 +148,14 @@ def test_a_frozen_group_at_rate_zero_starts_training():
     assert found.fix.startswith("Set eta_min=0")
     rates = _stepped(optimizer, scheduler, 10)
     assert rates[0][1] == 0.0 and rates[-1][1] > 0.0  # what the run does
+
+
+# -- the documented example ------------------------------------------------------------------
+def test_fires_on_the_example_naming_field_value_and_fix():
+    (finding,) = check_objects("LRG069", example("LRG069"))
+    assert finding.field == "scheduler" and finding.value == pytest.approx(1e-5)
+    assert "eta_min<=1e-07" in finding.fix
+
+
+def test_silent_on_the_corrected_example():
+    assert check_objects("LRG069", corrected("LRG069")) == []

@@ -1,0 +1,73 @@
+"""LRG012 plateau-min-lr-not-below-lr: reduce_lr_on_plateau with min_lr at (warning) or above
+(error) learning_rate: it never drops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.rules.support import check_text, corrected, example, hf_codes
+
+CODE = "LRG012"
+
+FIRES = {
+    "min_lr equal to the rate": """
+lr_scheduler_type: reduce_lr_on_plateau
+learning_rate: 1.0e-5
+eval_strategy: epoch
+lr_scheduler_kwargs: {min_lr: 1.0e-5}
+""",
+}
+
+SILENT = {
+    "min_lr just below the rate": """
+lr_scheduler_type: reduce_lr_on_plateau
+learning_rate: 1.0e-5
+eval_strategy: epoch
+lr_scheduler_kwargs: {min_lr: 9.9e-6}
+""",
+}
+
+
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path: Path) -> None:
+    found = check_text(tmp_path, example(CODE), CODE)
+    (finding,) = [f for f in found if f.field == "lr_scheduler_kwargs.min_lr"]
+    assert finding.value == pytest.approx(0.0001)
+    assert "min_lr<=" in finding.fix
+    assert "lr_scheduler_kwargs.min_lr" in finding.message
+
+
+def test_silent_on_the_corrected_example(tmp_path: Path) -> None:
+    assert check_text(tmp_path, corrected(CODE), CODE) == []
+
+
+@pytest.mark.parametrize("text", FIRES.values(), ids=FIRES.keys())
+def test_fires_at_the_boundary(tmp_path: Path, text: str) -> None:
+    assert check_text(tmp_path, text, CODE)
+
+
+@pytest.mark.parametrize("text", SILENT.values(), ids=SILENT.keys())
+def test_silent_at_the_boundary(tmp_path: Path, text: str) -> None:
+    assert check_text(tmp_path, text, CODE) == []
+
+
+# -- on Hugging Face TrainingArguments values (a plain plan, no transformers import) --------
+@pytest.mark.parametrize(
+    ("args", "steps", "version", "expected"),
+    [
+        (
+            {
+                "lr_scheduler_type": "reduce_lr_on_plateau",
+                "eval_strategy": "epoch",
+                "learning_rate": 1e-5,
+                "lr_scheduler_kwargs": {"min_lr": 1e-5},
+            },
+            None,
+            None,
+            ["LRG012"],
+        ),
+    ],
+)
+def test_on_hf_arguments(args, steps, version, expected):
+    assert hf_codes(args, steps, version) == expected

@@ -1,0 +1,60 @@
+"""LRG083 deepspeed-cosine-floor-not-below-peak: WarmupCosineLR's cos_min_ratio at (warning) or
+above (error) 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.rules.support import check_text, corrected, example
+
+CODE = "LRG083"
+
+FIRES = {
+    "ratio exactly 1": """
+learning_rate: 2.0e-5
+max_steps: 1000
+warmup_steps: 100
+per_device_train_batch_size: 8
+deepspeed:
+  scheduler:
+    type: WarmupCosineLR
+    params: {total_num_steps: auto, warmup_num_steps: auto, cos_min_ratio: 1.0}
+""",
+}
+
+SILENT = {
+    "ratio just below 1": """
+learning_rate: 2.0e-5
+max_steps: 1000
+warmup_steps: 100
+per_device_train_batch_size: 8
+deepspeed:
+  scheduler:
+    type: WarmupCosineLR
+    params: {total_num_steps: auto, warmup_num_steps: auto, cos_min_ratio: 0.99}
+""",
+}
+
+
+def test_fires_on_the_example_naming_field_value_and_fix(tmp_path: Path) -> None:
+    found = check_text(tmp_path, example(CODE), CODE)
+    (finding,) = [f for f in found if f.field == "deepspeed"]
+    assert finding.value == pytest.approx(1.5)
+    assert "cos_min_ratio: 0.1" in finding.fix
+    assert "deepspeed" in finding.message
+
+
+def test_silent_on_the_corrected_example(tmp_path: Path) -> None:
+    assert check_text(tmp_path, corrected(CODE), CODE) == []
+
+
+@pytest.mark.parametrize("text", FIRES.values(), ids=FIRES.keys())
+def test_fires_at_the_boundary(tmp_path: Path, text: str) -> None:
+    assert check_text(tmp_path, text, CODE)
+
+
+@pytest.mark.parametrize("text", SILENT.values(), ids=SILENT.keys())
+def test_silent_at_the_boundary(tmp_path: Path, text: str) -> None:
+    assert check_text(tmp_path, text, CODE) == []
