@@ -1,23 +1,32 @@
-"""Six small offline learning problems for the range test's quality benchmark.
+"""The design half's six offline learning problems for the range test's quality benchmark,
+and the machinery every task shares (``range_tasks_report`` holds the report half's).
 
 Each task is a real learning problem whose dev score depends on the rate: too low a rate
 underfits in the run's budget, too high a rate diverges or degrades. Everything is built
 offline (no model hub): vocabularies, corpora and model configs are generated here, and the
 fine-tuning task pre-trains its own tiny BERT with masked language modelling first.
 
-Every task can
+Every task takes a seed (the model's initialisation, dropout and the order of the batches)
+and can
 
-* ``train(lr)``: train a fresh model (same seed, same data order) to completion with the
-  task's recipe and return the dev score of every epoch;
-* ``range_test()``: run lrguard's ``find_learning_rate`` on a fresh model;
-* ``lr_finder()``: run ``torch_lr_finder.LRFinder`` (torch-lr-finder 0.2.2) on a fresh model
-  with the same optimizer, batches, loss and gradient clipping as the task's recipe, and
-  read its own suggestion (``LRFinder.plot(suggest_lr=True)``).
+* ``train(lr, seed)``: train a fresh model to completion with the task's recipe and return
+  the dev score of every epoch;
+* ``range_test(seed, method)``: run lrguard's ``find_learning_rate`` with ``method=`` on a
+  fresh model;
+* ``lr_finder(seed)``: run ``torch_lr_finder.LRFinder`` (torch-lr-finder 0.2.2) on a fresh
+  model with the same optimizer, batches, loss and gradient clipping as the task's recipe,
+  and read its own suggestion (``LRFinder.plot(suggest_lr=True)``);
+* ``constant_score()``: the dev score of a constant predictor (the majority class; 0 for a
+  correlation or R^2), below which a run counts as collapsed.
+
+``TaskSpec.default_lr`` is the fixed default a user would train with instead of a range test
+(the fourth peer), ``default_source`` where it comes from.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import os
@@ -34,6 +43,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 
 SEED = 0
+"""The seed of everything a task builds once (data, pre-training)."""
 SWEEP_STEPS = 100
 SWEEP_START = 1e-7
 SWEEP_END = 10.0
@@ -59,6 +69,24 @@ class TaskSpec:
     recipe: str
     grid: tuple[float, ...]
     details: dict[str, Any] = field(default_factory=dict)
+    default_lr: float = 1e-3
+    default_source: str = ""
+    requires: tuple[str, ...] = ()
+    """Modules the task needs; a task whose modules are missing is skipped in that env."""
+
+    def available(self) -> bool:
+        """Every module the task needs can be imported in this environment."""
+        return all(importlib.util.find_spec(name) is not None for name in self.requires)
+
+
+ADAM_DEFAULT = "torch.optim.Adam / AdamW lr=1e-3 (and Keras Adam learning_rate=0.001)"
+FINE_TUNE_DEFAULT = "transformers TrainingArguments.learning_rate=5e-5"
+FLAIR_SGD_DEFAULT = "Flair ModelTrainer.train(learning_rate=0.1) with SGD"
+LORA_DEFAULT = "peft's LoRA examples and the QLoRA paper: 2e-4"
+SGD_DEFAULT = (
+    "Flair's SGD default 0.1 also outside Flair: the usual SGD starting rate (torch's SGD "
+    "default 1e-3 is a placeholder, not a recommendation)"
+)
 
 
 def _quiet() -> contextlib.AbstractContextManager[Any]:
@@ -236,24 +264,37 @@ class FlairTask:
     def build(self) -> Any:
         raise NotImplementedError
 
-    def model(self) -> Any:
+    label_type = "topic"
+
+    def model(self, seed: int) -> Any:
         import flair
 
-        flair.set_seed(SEED)
+        flair.set_seed(seed)
         return self.build()
 
-    def train(self, lr: float) -> list[float]:
+    def constant_score(self) -> float:
+        """Micro F1 of predicting the commonest dev label everywhere."""
+        from collections import Counter
+
+        counts = Counter(
+            label.value
+            for sentence in self.corpus.dev
+            for label in sentence.get_labels(self.label_type)
+        )
+        return max(counts.values()) / sum(counts.values())
+
+    def train(self, lr: float, seed: int) -> list[float]:
         """Dev scores (Flair's main score, micro F1) of every epoch at rate ``lr``."""
         import flair
         from flair.trainers import ModelTrainer
 
         from demo.flair_tiny import EpochRecorder
 
-        model = self.model()
+        model = self.model(seed)
         recorder = EpochRecorder()
         with tempfile.TemporaryDirectory() as tmp, _quiet(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            flair.set_seed(SEED)
+            flair.set_seed(seed)
             ModelTrainer(model, self.corpus).train(
                 tmp,
                 learning_rate=lr,
@@ -272,16 +313,16 @@ class FlairTask:
             )
         return [e.scores[0] if e.scores else 0.0 for e in recorder.epochs]
 
-    def range_test(self) -> Any:
+    def range_test(self, seed: int, method: str) -> Any:
         import flair
         from flair.trainers import ModelTrainer
 
         from flair_lrguard.range_test import find_learning_rate
 
-        model = self.model()
+        model = self.model(seed)
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            flair.set_seed(SEED)
+            flair.set_seed(seed)
             return find_learning_rate(
                 ModelTrainer(model, self.corpus),
                 tmp,
@@ -291,17 +332,18 @@ class FlairTask:
                 start_lr=SWEEP_START,
                 end_lr=SWEEP_END,
                 num_steps=SWEEP_STEPS,
+                method=method,
                 progress=False,
                 verbose=False,
             )
 
-    def lr_finder(self) -> Sweep:
+    def lr_finder(self, seed: int) -> Sweep:
         import flair
         from flair.datasets import DataLoader
         from flair.training_utils import store_embeddings
         from torch_lr_finder import TrainDataLoaderIter
 
-        model = self.model()
+        model = self.model(seed)
 
         class Batch:
             """Sentences in a box without ``.to()``: torch-lr-finder moves what has one."""
@@ -322,7 +364,7 @@ class FlairTask:
             def inputs_labels_from_batch(self, batch_data: Any) -> tuple[Batch, None]:
                 return Batch(batch_data), None
 
-        flair.set_seed(SEED)
+        flair.set_seed(seed)
         loader = DataLoader(self.corpus.train, batch_size=self.batch, shuffle=True)
         optimizer = self.optimizer(model.parameters(), lr=SWEEP_START)
         try:
@@ -343,6 +385,9 @@ class FlairTopics(FlairTask):
         "Flair ModelTrainer.train, SGD, 12 epochs, batch 8, no annealing",
         (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
         {"train": 480, "dev": 400, "model": "TextClassifier(GRU 32 over trainable one-hot 16)"},
+        default_lr=0.1,
+        default_source=FLAIR_SGD_DEFAULT,
+        requires=("flair",),
     )
 
     def make_corpus(self) -> Any:
@@ -395,9 +440,13 @@ class FlairTagger(FlairTask):
         "Flair ModelTrainer.train, SGD, 4 epochs, batch 16, no annealing",
         (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
         {"train": 320, "dev": 300, "model": "SequenceTagger(GRU 32 over trainable one-hot 16)"},
+        default_lr=0.1,
+        default_source=FLAIR_SGD_DEFAULT,
+        requires=("flair",),
     )
     epochs = 4
     batch = 16
+    label_type = "pos"
 
     def make_corpus(self) -> Any:
         from flair.data import Corpus, Sentence
@@ -494,6 +543,10 @@ class HFTask:
     max_grad_norm = 1.0
     optimizer: type[torch.optim.Optimizer] | None = None
     """None: ``Trainer``'s default optimizer (AdamW)."""
+    metric = "accuracy"
+    """The ``compute_metrics`` key that is the dev score."""
+    extra_args: dict[str, Any] = {}
+    """Further ``TrainingArguments`` of the task's recipe."""
 
     def __init__(self) -> None:
         import transformers
@@ -501,17 +554,25 @@ class HFTask:
         transformers.logging.set_verbosity_error()
         self.train_data, self.dev_data = self.make_data()
 
-    def make_data(self) -> tuple[IdData, IdData]:
+    def make_data(self) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def build(self) -> Any:
         raise NotImplementedError
 
-    def model(self) -> Any:
-        torch.manual_seed(SEED)
+    def model(self, seed: int) -> Any:
+        torch.manual_seed(seed)
         return self.build()
 
-    def args(self, lr: float, output_dir: str) -> Any:
+    def constant_score(self) -> float:
+        """Accuracy of predicting the commonest dev label everywhere."""
+        labels = self.dev_data.labels
+        return float(torch.bincount(labels).max()) / len(labels)
+
+    def metrics(self, pred: Any) -> dict[str, float]:
+        return _accuracy(pred)
+
+    def args(self, lr: float, output_dir: str, seed: int) -> Any:
         from transformers import TrainingArguments
 
         return TrainingArguments(
@@ -524,62 +585,70 @@ class HFTask:
             save_strategy="no",
             logging_strategy="no",
             report_to=[],
-            seed=SEED,
-            data_seed=SEED,
+            seed=seed,
+            data_seed=seed,
             disable_tqdm=True,
             use_cpu=True,
             max_grad_norm=self.max_grad_norm,
             dataloader_num_workers=0,
+            label_names=["labels"],
+            **self.extra_args,
         )
 
-    def trainer(self, lr: float, output_dir: str) -> Any:
+    def trainer(self, lr: float, output_dir: str, seed: int) -> Any:
         from transformers import Trainer
 
         return Trainer(
-            model=self.model(),
-            args=self.args(lr, output_dir),
+            model=self.model(seed),
+            args=self.args(lr, output_dir, seed),
             train_dataset=self.train_data,
             eval_dataset=self.dev_data,
-            compute_metrics=_accuracy,
+            compute_metrics=self.metrics,
             # the kwargs must carry the rate: Trainer does not add it
             optimizer_cls_and_kwargs=None
             if self.optimizer is None
             else (self.optimizer, {"lr": lr}),
         )
 
-    def train(self, lr: float) -> list[float]:
-        """Dev accuracy of every epoch at rate ``lr``."""
+    def train(self, lr: float, seed: int) -> list[float]:
+        """Dev score of every epoch at rate ``lr``."""
+        key = f"eval_{self.metric}"
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trainer = self.trainer(lr, tmp)
+            trainer = self.trainer(lr, tmp, seed)
             with _quiet():
                 trainer.train()
-            return [e["eval_accuracy"] for e in trainer.state.log_history if "eval_accuracy" in e]
+            return [e[key] for e in trainer.state.log_history if key in e]
 
-    def range_test(self) -> Any:
+    def range_test(self, seed: int, method: str) -> Any:
         from hf_lrguard.range_test import find_learning_rate
 
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return find_learning_rate(
-                self.trainer(1e-3, tmp),
+                self.trainer(1e-3, tmp, seed),
                 start_lr=SWEEP_START,
                 end_lr=SWEEP_END,
                 num_steps=SWEEP_STEPS,
+                method=method,
                 progress=False,
                 verbose=False,
             )
 
-    def lr_finder(self) -> Sweep:
+    def lr_finder(self, seed: int) -> Sweep:
+        """torch-lr-finder over the trainer's own optimizer, batches and loss
+        (``Trainer.get_train_dataloader`` and ``Trainer.compute_loss``)."""
         from torch_lr_finder import TrainDataLoaderIter
 
         class LossModel(torch.nn.Module):
-            def __init__(self, inner: Any) -> None:
+            def __init__(self, trainer: Any) -> None:
                 super().__init__()
-                self.inner = inner
+                self.inner = trainer.model
+                self.trainer = trainer
 
-            def forward(self, inputs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-                return self.inner(**inputs)["loss"], 1
+            def forward(self, inputs: dict[str, Any]) -> tuple[torch.Tensor, int]:
+                inputs = self.trainer._prepare_inputs(inputs)
+                return self.trainer.compute_loss(self.inner, inputs), 1
 
         class DictBatches(TrainDataLoaderIter):
             def inputs_labels_from_batch(self, batch_data: Any) -> tuple[Any, None]:
@@ -587,16 +656,13 @@ class HFTask:
 
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trainer = self.trainer(1e-3, tmp)
+            trainer = self.trainer(1e-3, tmp, seed)
             optimizer = trainer.create_optimizer()  # the optimizer Trainer trains with
             for group in optimizer.param_groups:
                 group["lr"] = SWEEP_START
-            generator = torch.Generator().manual_seed(SEED)
-            loader = torch.utils.data.DataLoader(
-                self.train_data, batch_size=self.batch, shuffle=True, generator=generator
-            )
+            loader = trainer.get_train_dataloader()
             return _run_lr_finder(
-                LossModel(trainer.model), optimizer, DictBatches(loader), self.max_grad_norm
+                LossModel(trainer), optimizer, DictBatches(loader), self.max_grad_norm
             )
 
 
@@ -625,6 +691,9 @@ class HFScratch(HFTask):
         "HF Trainer, AdamW, linear decay, 10 epochs, batch 16",
         (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1),
         {"train": 800, "dev": 500, "model": "BertForSequenceClassification(2x32)"},
+        default_lr=1e-3,
+        default_source=ADAM_DEFAULT,
+        requires=("transformers",),
     )
     epochs = 10
 
@@ -641,7 +710,7 @@ class HFFineTune(HFTask):
     """Fine-tuning a model pre-trained here: a 2-layer BERT (hidden 32) is first trained on a
     related task with plenty of data (4-topic classification, 4000 examples), then
     fine-tuned with a new head on few labelled examples of the target task (which pair of
-    topics a text is about: 64 examples, 10 % label noise). transformers#16013's case: the
+    topics a text is about: 256 examples, 10 % label noise). transformers#16013's case: the
     pre-trained features are good, so the best fine-tuning rate is far below the rate at
     which a short sweep's loss falls fastest."""
 
@@ -650,10 +719,13 @@ class HFFineTune(HFTask):
         "pre-training here, then HF Trainer, AdamW, linear decay, 4 epochs, batch 16",
         (1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
         {
-            "train": 64,
+            "train": 256,
             "dev": 500,
             "pre-training": "4-topic classification, 4000 examples, 4 epochs, lr 1e-3",
         },
+        default_lr=5e-5,
+        default_source=FINE_TUNE_DEFAULT,
+        requires=("transformers",),
     )
     epochs = 4
     pretrain_examples = 4000
@@ -723,6 +795,9 @@ class FlairTopicsAdamW(FlairTopics):
         "Flair ModelTrainer.train, AdamW, 12 epochs, batch 8, no annealing",
         (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1),
         FlairTopics.spec.details,
+        default_lr=1e-3,
+        default_source=ADAM_DEFAULT,
+        requires=("flair",),
     )
     optimizer = torch.optim.AdamW
 
@@ -757,6 +832,9 @@ class HFBagOfWordsSGD(HFScratch):
         "HF Trainer, SGD, linear decay, 10 epochs, batch 16",
         (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
         {**HFScratch.spec.details, "model": "EmbeddingBag(32) + Linear"},
+        default_lr=0.1,
+        default_source=SGD_DEFAULT,
+        requires=("transformers",),
     )
     optimizer = torch.optim.SGD
 
@@ -765,3 +843,4 @@ class HFBagOfWordsSGD(HFScratch):
 
 
 TASKS = (FlairTopics, FlairTagger, HFScratch, HFFineTune, FlairTopicsAdamW, HFBagOfWordsSGD)
+"""The design half's tasks, in the order they were built."""
