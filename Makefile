@@ -14,12 +14,12 @@ FLAIR014 = .venv-flair014
 LLAMAFACTORY = .venv-llamafactory
 AXOLOTL = .venv-axolotl
 
-.PHONY: demo test test-fast test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel lint bench clean
+.PHONY: demo docs test test-fast test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel lint bench clean
 
 $(MAIN)/.installed: pyproject.toml constraints/torch.txt
 	$(PYTHON) -m venv $(MAIN)
 	$(MAIN)/bin/pip install $(PIP_FLAGS) $(TORCH)
-	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev,trackers,twins]" "transformers>=4.57,<5"
+	$(MAIN)/bin/pip install $(PIP_FLAGS) -e ".[flair,hf,plot,notebooks,dev,trackers,twins,docs]" "transformers>=4.57,<5"
 	touch $@
 
 $(HF5)/.installed: pyproject.toml constraints/torch.txt
@@ -94,7 +94,12 @@ test-axolotl: $(AXOLOTL)/.installed
 test-wheel: $(MAIN)/.installed
 	$(MAIN)/bin/python tools/test_wheel.py
 
-test: lint test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel
+# The documentation site from docs/: every warning (a broken link or anchor, a page missing
+# from the navigation) fails the build.
+docs: $(MAIN)/.installed
+	$(MAIN)/bin/mkdocs build --strict --site-dir build/site
+
+test: lint docs test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel
 
 # The range test's quality benchmark runs torch-lr-finder as a peer: the bench extra.
 $(MAIN)/.bench-installed: $(MAIN)/.installed
