@@ -23,7 +23,8 @@ import transformers
 from transformers import get_scheduler
 
 from hf_lrguard._logging import get_logger
-from lrguard.numbers import fmt, parse_number
+from lrguard.numbers import fmt
+from lrguard.rules._hf import scheduler_kwargs
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.plateau import PlateauSettings
 from lrguard.schedules.readback import same_trajectory, sample_steps
@@ -143,22 +144,10 @@ def rebuild_schedule(
             opt.defaults["lr"] *= lr_scale
 
 
-def _kwargs(args: Any) -> dict[str, Any]:
-    raw = args.lr_scheduler_kwargs or {}
-    if not isinstance(raw, dict):
-        return {}
-    out = {}
-    for key, value in raw.items():
-        parsed = parse_number(value)
-        keep = parsed.value is None or isinstance(value, bool)
-        out[key] = value if keep else parsed.value
-    return out
-
-
 def _plateau_differs(spec: ScheduleSpec, args: Any, scheduler: Any) -> str | None:
     if not hasattr(scheduler, "min_lrs"):
         return f"the built scheduler ({type(scheduler).__name__}) is not {spec.name}'s"
-    expected = PlateauSettings.for_schedule(spec.name, _kwargs(args))
+    expected = PlateauSettings.for_schedule(spec.name, scheduler_kwargs(args.lr_scheduler_kwargs))
     actual = {
         "factor": scheduler.factor,
         "patience": scheduler.patience,
@@ -195,7 +184,7 @@ def _lambda_differs(
             warmup_steps=warmup,
             total_steps=total,
             learning_rate=float(unwrap(optimizer).defaults["lr"]),
-            kwargs=_kwargs(args),
+            kwargs=scheduler_kwargs(args.lr_scheduler_kwargs),
             transformers_major=major_version(transformers.__version__),
         ).tolist()
     except ScheduleError as err:

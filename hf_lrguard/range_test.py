@@ -26,6 +26,7 @@ from lrguard.range_test.race import (
 from lrguard.range_test.request import prepare_sweep
 from lrguard.range_test.suggest import DEFAULT_METHOD
 from lrguard.range_test.sweep import SWEEP_DEFAULTS
+from lrguard.rules._hf import scheduler_kwargs
 from torch_lrguard.range_test import average_gradients, distributed_mean, run_range_test
 from torch_lrguard.replay import unwrap_optimizer
 from torch_lrguard.snapshot import TrainingSnapshot
@@ -33,11 +34,6 @@ from torch_lrguard.snapshot import TrainingSnapshot
 logger = get_logger(__name__)
 
 _MISSING = object()
-
-
-def _scheduler_kwargs(args: Any) -> dict[str, Any]:
-    kwargs = getattr(args, "lr_scheduler_kwargs", None)
-    return dict(kwargs) if isinstance(kwargs, dict) else {}
 
 
 def find_learning_rate(
@@ -206,7 +202,7 @@ def find_learning_rate(
         if failed and created:  # the snapshot's file is gone: leave no empty folder either
             remove_if_empty(output_dir)
     if result.suggested_lr is not None:
-        kwargs = _scheduler_kwargs(args)
+        kwargs = scheduler_kwargs(getattr(args, "lr_scheduler_kwargs", None))
         floor = consistent_floor(
             result.suggested_lr,
             policy,

@@ -55,6 +55,25 @@ def read_kwargs(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     return None, f"is a {type(raw).__name__}, not a mapping"
 
 
+def scheduler_kwargs(raw: Any) -> dict[str, Any]:
+    """``lr_scheduler_kwargs`` as the schedule receives them, numbers given as text read as
+    numbers; ``{}`` when they are unusable (LRG017 says why). What the integrations compare
+    with the built scheduler and pass on.
+
+    Example:
+        >>> scheduler_kwargs({"min_lr": "1e-6", "num_cycles": 2, "flag": True})
+        {'min_lr': 1e-06, 'num_cycles': 2, 'flag': True}
+        >>> scheduler_kwargs("min_lr=1e-6")
+        {}
+    """
+    kwargs, _ = read_kwargs(raw)
+    parsed = {}
+    for key, value in (kwargs or {}).items():
+        number = parse_number(value) if isinstance(value, str) else None
+        parsed[key] = number.value if number is not None and number.value is not None else value
+    return parsed
+
+
 @functools.lru_cache(maxsize=4)
 def _read_json_kwargs(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     """``read_kwargs`` of JSON text, parsed once however many rules ask (callers copy)."""
