@@ -24,7 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHONS = ("python3.10", "python3.11", "python3.12", "python3.13")
 TEST_RUNNER = ("pytest>=8", "hypothesis>=6.100")
-COPIED = ("tests/__init__.py", "tests/conftest.py", "tests/core", "tests/rules", "tests/cli", "examples")
+COPIED = (
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/core",
+    "tests/rules",
+    "tests/cli",
+    "examples",
+)
 # Tests of the repository rather than the package, which the wheel's environment does not
 # have: the GitHub Action installs lrguard from its own checkout; the benchmarks' scores.
 REPOSITORY_ONLY = (
