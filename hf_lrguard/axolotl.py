@@ -84,7 +84,7 @@ class LRGuardArgs(BaseModel):
     lrguard: GuardPolicy | None = Field(
         default=None,
         description="lrguard's GuardPolicy options (on_violation, adjust_strategy, "
-        "min_lr_ratio, ...); see the README's Policy options.",
+        "min_lr_ratio, ...); see docs/policy.md (Policy options).",
     )
 
 

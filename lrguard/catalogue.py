@@ -1,7 +1,9 @@
 """Markdown tables generated from the code: the rule catalogue and the policy options.
 
-The README embeds them between markers; ``python tools/update_readme.py`` rewrites those
-sections and a test fails when the README is out of date, so the docs cannot drift.
+The documentation pages embed them between markers (``<!-- rules:start -->`` ...
+``<!-- rules:end -->``: ``docs/rules.md``; ``policy``: ``docs/policy.md``);
+``python tools/update_readme.py`` rewrites those sections on every page that has them, and a
+test fails when a page is out of date, so the docs cannot drift.
 """
 
 from __future__ import annotations
@@ -40,16 +42,43 @@ def policy_table() -> str:
 
 
 SECTIONS = {"rules": rules_table, "policy": policy_table}
-"""README section name -> generator; the README marks them ``<!-- NAME:start -->``."""
+"""Section name -> generator; a page marks the section ``<!-- NAME:start -->`` ...
+``<!-- NAME:end -->``."""
 
 
-def fill(readme: str) -> str:
-    """``readme`` with every generated section replaced by its current content."""
-    for name, generate in SECTIONS.items():
-        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        if start not in readme or end not in readme:
-            raise ValueError(f"README lacks the markers {start} ... {end}")
-        head, rest = readme.split(start, 1)
+def markers(name: str) -> tuple[str, str]:
+    """The start and end markers of the generated section ``name``."""
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def sections_in(page: str) -> list[str]:
+    r"""The names of the generated sections ``page`` holds, in ``SECTIONS`` order.
+
+    Example:
+        >>> sections_in("# Rules\n<!-- rules:start -->\n<!-- rules:end -->\n")
+        ['rules']
+    """
+    return [name for name in SECTIONS if markers(name)[0] in page]
+
+
+def fill(page: str) -> str:
+    r"""``page`` with each generated section it holds replaced by its current content.
+
+    A page without markers is returned unchanged; a start marker without its end marker
+    after it is an error.
+
+    Example:
+        >>> fill("no tables here\n")
+        'no tables here\n'
+        >>> fill("<!-- policy:start -->\nstale\n<!-- policy:end -->").splitlines()[1]
+        '| option | default | meaning |'
+    """
+    for name in sections_in(page):
+        generate = SECTIONS[name]
+        start, end = markers(name)
+        head, rest = page.split(start, 1)
+        if end not in rest:
+            raise ValueError(f"the page has {start} but no {end} after it")
         _, tail = rest.split(end, 1)
-        readme = f"{head}{start}\n{generate()}\n{end}{tail}"
-    return readme
+        page = f"{head}{start}\n{generate()}\n{end}{tail}"
+    return page

@@ -77,12 +77,14 @@ def test_without_the_plugin_axolotl_drops_the_block_silently():
     assert "lrguard" not in AxolotlInputConfig.model_validate(config).model_dump()
 
 
-def test_readme_block_names_a_plugin_axolotl_loads():
+def test_docs_block_names_a_plugin_axolotl_loads():
     from axolotl.integrations.base import load_plugin
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    blocks = [yaml.safe_load(b) for b in re.findall(r"^```yaml\n(.*?)^```", readme, re.S | re.M)]
+    page = Path(__file__).resolve().parents[2] / "docs" / "transformers.md"
+    text = page.read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)]
     config = next(b for b in blocks if isinstance(b, dict) and "plugins" in b)
+    assert config["plugins"] == ["hf_lrguard.axolotl.AxolotlGuardPlugin"]  # not the old alias
     assert isinstance(load_plugin(config["plugins"][0]), LRGuardPlugin)
     assert read_policy(config) == GuardPolicy(**config["lrguard"])
 
