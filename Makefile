@@ -97,7 +97,7 @@ test-wheel: $(MAIN)/.installed
 # The documentation site from docs/: every warning (a broken link or anchor, a page missing
 # from the navigation) fails the build.
 docs: $(MAIN)/.installed
-	$(MAIN)/bin/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(MAIN)/bin/mkdocs build --strict --site-dir build/site
 
 test: lint docs test-main test-hf5 test-flair-legacy test-llamafactory test-axolotl test-wheel
 
