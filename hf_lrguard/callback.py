@@ -123,6 +123,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self.run_log = RunLog(FRAMEWORK, logger, path, main_process=main_process)
         self.floor = FloorWatch()
         self._trackers = TrackerRelay()
+        self._missing_metric_said = False
 
     @property
     def decisions(self) -> list[dict[str, Any]]:
@@ -234,6 +235,7 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         key = key if key.startswith("eval_") else f"eval_{key}"
         value = metrics.get(key)
         if value is None:
+            self._say_missing_metric(args.metric_for_best_model, key, metrics)
             return
         optimizer = unwrap(kwargs.get("optimizer") or scheduler.optimizer)
         self.floor, decisions = observe(
@@ -254,6 +256,24 @@ class LRGuardCallback(TrainerCallback, ExportableState):
         self._publish(state)
 
     # -- internals ------------------------------------------------------------------------
+    def _say_missing_metric(self, name: str, key: str, metrics: dict[str, Any]) -> None:
+        """Once per run: the plateau metric is not among the evaluation's metrics, so the
+        floor is not watched at this evaluation; name the keys that are there."""
+        if self._missing_metric_said or not any(str(k).startswith("eval_") for k in metrics):
+            return  # said already, or an evaluation under another prefix (test_ ...)
+        self._missing_metric_said = True
+        present = ", ".join(sorted(str(k) for k in metrics)) or "none"
+        logger.warning(
+            "metric_for_best_model=%r is read as %r, which this evaluation did not report "
+            "(its metrics: %s): the plateau floor is not watched until it does. Set "
+            "metric_for_best_model to one of those keys (without the eval_ prefix), or return "
+            "%r from compute_metrics.",
+            name,
+            key,
+            present,
+            key.removeprefix("eval_"),
+        )
+
     def _refusal_note(self) -> str:
         """Why a faulty replayed scheduler is refused rather than rebuilt (appended to the
         refusal)."""

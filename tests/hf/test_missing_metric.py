@@ -19,10 +19,6 @@ def accuracy_only(pred) -> dict[str, float]:
     return {"accuracy": 0.5}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on_evaluate returns silently when metric_for_best_model is missing from the metrics",
-)
 def test_a_missing_metric_is_said_once_with_the_keys_present(tmp_path, caplog):
     args = make_args(
         tmp_path,
@@ -46,3 +42,21 @@ def test_a_missing_metric_is_said_once_with_the_keys_present(tmp_path, caplog):
     assert len(missing) == 1, said
     assert "metric_for_best_model" in missing[0]
     assert "eval_accuracy" in missing[0] and "eval_loss" in missing[0]
+
+
+def test_an_evaluation_under_another_prefix_is_not_a_missing_metric(tmp_path, caplog):
+    args = make_args(
+        tmp_path,
+        lr_scheduler_type="reduce_lr_on_plateau",
+        lr_scheduler_kwargs={"patience": 0, "min_lr": 1e-7, "mode": "max"},
+        eval_strategy="steps",
+        eval_steps=2,
+        metric_for_best_model="accuracy",
+    )
+    trainer = make_trainer(args, callbacks=[LRGuardCallback()], compute_metrics=accuracy_only)
+    with caplog.at_level(logging.INFO, logger="hf_lrguard"):
+        trainer.train()
+        metrics = trainer.evaluate(metric_key_prefix="test")
+    assert "test_accuracy" in metrics
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("hf_lrguard")]
+    assert not [m for m in said if "did not report" in m], said
