@@ -4,6 +4,7 @@ codes live in the rules."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import re
 from dataclasses import fields
@@ -25,8 +26,6 @@ from lrguard.schedules import closed_form
 from lrguard.schedules.plateau import PlateauSettings
 from lrguard.schedules.table import GREEDY_DEFAULTS, PLATEAU_DEFAULTS, any_version_spec
 from lrguard.trajectory import TrajectoryLimits
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _flair_plan(lr: float, min_lr: float) -> TrainingPlan:
@@ -218,10 +217,19 @@ def _code_literals(path: Path) -> list[tuple[int, str]]:
     ]
 
 
+def _installed_source(relative: str) -> Path:
+    """The file of ``package/module.py`` where Python finds the package (the checkout, or the
+    installed wheel), without importing it."""
+    package, _, rest = relative.partition("/")
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations, package
+    return Path(next(iter(spec.submodule_search_locations))) / rest
+
+
 @pytest.mark.parametrize("relative", CODE_FREE)
 def test_no_rule_code_written_outside_the_rules(relative: str) -> None:
     """These modules name a rule by its module's ``CODE``, never by a string of their own."""
-    assert _code_literals(ROOT / relative) == []
+    assert _code_literals(_installed_source(relative)) == []
 
 
 def test_the_code_scan_finds_a_written_code(tmp_path: Path) -> None:
