@@ -74,9 +74,26 @@ def find_python(name: str) -> str | None:
     return str(found[-1]) if found else None
 
 
+SOURCE_LEFT_OUT = (
+    ".git",
+    ".venv*",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+)
+"""Not copied into the wheel's source tree: a stale ``build/lib`` would ship modules that no
+longer exist (setuptools reuses it), and the rest is large and never packaged."""
+
+
 def build_wheel(out: Path) -> Path:
-    """The wheel of this checkout, built in isolation as a package index would."""
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, ROOT)
+    """The wheel of this checkout's working tree, built in isolation as a package index would,
+    from a copy without build leftovers."""
+    source = out.parent / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*SOURCE_LEFT_OUT))
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, source)
     (wheel,) = out.glob("lrguard-*.whl")
     return wheel
 
