@@ -135,10 +135,12 @@ def all_tasks() -> tuple[Any, ...]:
 
 
 def methods() -> list[str]:
-    """lrguard's suggestion methods, read now (new methods are scored as they appear)."""
-    from lrguard.range_test.suggest import METHODS
+    """lrguard's suggestion methods, read now (new methods are scored as they appear): the
+    one-sweep readers, then the methods that train more than one sweep (``multi``,
+    ``race``)."""
+    from lrguard.range_test.suggest import METHODS, TRAINING_METHODS
 
-    return list(METHODS)
+    return [*METHODS, *TRAINING_METHODS]
 
 
 class StepClock:

@@ -641,8 +641,23 @@ class TorchMLPMomentum:
     def range_test(self, seed: int, method: str) -> Any:
         from lrguard.range_test.recorder import SweepRecorder
         from lrguard.range_test.request import prepare_sweep
-        from torch_lrguard.range_test import CyclingBatches, run_sweep
+        from lrguard.range_test.suggest import TRAINING_METHODS
+        from torch_lrguard.range_test import CyclingBatches, find_learning_rate, run_sweep
 
+        if method in TRAINING_METHODS:  # several sweeps or a race: the finder runs them
+            model = self.model(seed)
+            return find_learning_rate(
+                model,
+                self.optimizer(model, SWEEP_START),
+                self.loader(seed),
+                lambda model, batch: torch.nn.functional.cross_entropy(model(batch[0]), batch[1]),
+                start_lr=SWEEP_START,
+                end_lr=SWEEP_END,
+                num_steps=SWEEP_STEPS,
+                method=method,
+                seed=seed,
+                progress=False,
+            )
         settings = prepare_sweep(
             start_lr=SWEEP_START, end_lr=SWEEP_END, num_steps=SWEEP_STEPS, method=method
         )
