@@ -13,6 +13,8 @@ RESULTS = json.loads(
 )
 ROWS = {
     "lrguard": "lrguard",
+    "multi (three sweeps)": "multi",
+    "race (successive halving)": "race",
     "minimum (fastai)": "minimum",
     "valley (fastai)": "valley",
     "steepest (Lightning)": "steepest",
