@@ -172,6 +172,9 @@ def mlflow_text(callback: Any, record: dict[str, Any], lines: list[str]) -> bool
     mlflow = getattr(callback, "_ml_flow", None)
     if mlflow is None or mlflow.active_run() is None:
         return False
+    flush = getattr(mlflow, "flush_async_logging", None)
+    if callable(flush):  # MLflowCallback logs metrics asynchronously (MLflow >= 2.8): writing
+        flush()  # an artifact reads the run's metric files, one of which may be half written
     limit = getattr(getattr(mlflow.utils, "validation", None), "MAX_TAG_VAL_LENGTH", 5000)
     mlflow.set_tag(f"{KEY_PREFIX}{record.get('rule')}", lines[-1][:limit])
     mlflow.log_text("".join(f"{line}\n" for line in lines), ARTIFACT)

@@ -9,6 +9,7 @@ spends seconds creating its tables, so the tests use the file store."""
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,31 @@ def test_no_text_without_an_active_run(tmp_path, mlflow_store):
     record = {"rule": "LRG099", "severity": "info", "action": "noted", "message": "m."}
     assert mlflow_text(MLflowCallback(), record, ["lrguard LRG099 [noted] m."]) is False
     assert mlflow.active_run() is None and not root.exists()
+
+
+def test_text_waits_for_the_metrics_mlflow_is_still_writing(mlflow_store, monkeypatch):
+    """MLflowCallback logs metrics asynchronously; MLflow's ``log_text`` reads every metric
+    file of the run. A metric file that exists but is not written yet ("malformed. No data
+    found") must not cost the decision's text: the window is widened here to make it sure."""
+    mlflow, root = mlflow_store
+    from mlflow.store.tracking import file_store
+
+    from hf_lrguard._trackers import ARTIFACT, mlflow_text
+
+    def slow_append(filename: str, data: str) -> None:
+        with open(filename, "a") as handle:  # the file exists, empty, for a while
+            time.sleep(0.3)
+            handle.write(data)
+
+    monkeypatch.setattr(file_store, "append_to", slow_append)
+
+    class Callback:
+        _ml_flow = mlflow
+
+    line = "lrguard LRG002 [adjusted] a decision"
+    with mlflow.start_run():
+        mlflow.log_metrics({f"{FIELD}/after": 1e-6}, step=0, synchronous=False)
+        assert mlflow_text(Callback, {"rule": "LRG002"}, [line])
+    (run,) = read_store(root)
+    assert run["metrics"][f"{FIELD}/after"] == [(0, 1e-6)]
+    assert run["artifacts"] == {ARTIFACT: line + "\n"}
