@@ -572,10 +572,10 @@ class HFTask:
     def metrics(self, pred: Any) -> dict[str, float]:
         return _accuracy(pred)
 
-    def args(self, lr: float, output_dir: str, seed: int) -> Any:
-        from transformers import TrainingArguments
-
-        return TrainingArguments(
+    def training_keywords(self, lr: float, output_dir: str, seed: int) -> dict[str, Any]:
+        """The training arguments every ``Trainer`` of a task shares: ``lr`` and ``seed``, the
+        task's epochs, batch and clipping, one evaluation per epoch, nothing saved or logged."""
+        return dict(
             output_dir=output_dir,
             learning_rate=lr,
             num_train_epochs=self.epochs,
@@ -591,6 +591,13 @@ class HFTask:
             use_cpu=True,
             max_grad_norm=self.max_grad_norm,
             dataloader_num_workers=0,
+        )
+
+    def args(self, lr: float, output_dir: str, seed: int) -> Any:
+        from transformers import TrainingArguments
+
+        return TrainingArguments(
+            **self.training_keywords(lr, output_dir, seed),
             label_names=["labels"],
             **self.extra_args,
         )

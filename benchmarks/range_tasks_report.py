@@ -127,6 +127,20 @@ def pretrain(model: Any, data: IdData, check: IdData, *, epochs: int, lr: float)
         return float(trainer.evaluate()["eval_accuracy"])
 
 
+def pretrain_topics(model: Any, directory: str) -> float:
+    """Pre-train ``model`` (token ids in, 4 labels) on 4-topic classification (4000 examples,
+    3 epochs, lr 1e-3) and save it to ``directory``; its dev accuracy."""
+    accuracy = pretrain(
+        model,
+        topic_ids(4000, 40, noise=0.0, signal=4),
+        topic_ids(500, 43, noise=0.0, signal=4),
+        epochs=3,
+        lr=1e-3,
+    )
+    model.save_pretrained(directory)
+    return accuracy
+
+
 def pretrained_word_bert(directory: str, *, hidden: int = 32, layers: int = 2) -> float:
     """A BERT over ``word_tokenizer`` pre-trained on 4-topic classification (4000 examples,
     3 epochs, lr 1e-3), saved with its tokenizer to ``directory``; its dev accuracy."""
@@ -281,14 +295,7 @@ class HFLlamaLoRA(HFTask):
             pad_token_id=0,
         )
         model = LlamaForSequenceClassification(config)
-        self.pretrain_accuracy = pretrain(
-            model,
-            topic_ids(4000, 40, noise=0.0, signal=4),
-            topic_ids(500, 43, noise=0.0, signal=4),
-            epochs=3,
-            lr=1e-3,
-        )
-        model.save_pretrained(self._pretrained.name)
+        self.pretrain_accuracy = pretrain_topics(model, self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
         return (
@@ -353,14 +360,7 @@ class HFWideFineTune(HFTask):
             num_labels=TOPICS,
         )
         model = BertForSequenceClassification(config)
-        self.pretrain_accuracy = pretrain(
-            model,
-            topic_ids(4000, 40, noise=0.0, signal=4),
-            topic_ids(500, 43, noise=0.0, signal=4),
-            epochs=3,
-            lr=1e-3,
-        )
-        model.save_pretrained(self._pretrained.name)
+        self.pretrain_accuracy = pretrain_topics(model, self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
         return (
@@ -512,23 +512,7 @@ class STBiEncoder(HFTask):
     def args(self, lr: float, output_dir: str, seed: int) -> Any:
         from sentence_transformers import SentenceTransformerTrainingArguments
 
-        return SentenceTransformerTrainingArguments(
-            output_dir=output_dir,
-            learning_rate=lr,
-            num_train_epochs=self.epochs,
-            per_device_train_batch_size=self.batch,
-            per_device_eval_batch_size=256,
-            eval_strategy="epoch",
-            save_strategy="no",
-            logging_strategy="no",
-            report_to=[],
-            seed=seed,
-            data_seed=seed,
-            disable_tqdm=True,
-            use_cpu=True,
-            max_grad_norm=self.max_grad_norm,
-            dataloader_num_workers=0,
-        )
+        return SentenceTransformerTrainingArguments(**self.training_keywords(lr, output_dir, seed))
 
     def trainer(self, lr: float, output_dir: str, seed: int) -> Any:
         from sentence_transformers import SentenceTransformerTrainer
