@@ -1,11 +1,12 @@
 """How good are the range test's suggestions? Trained, not assumed, on tasks it was not tuned on.
 
-**Tasks.** Thirteen small offline learning problems, each trained by its framework's own
+**Tasks.** Seventeen small offline learning problems, each trained by its framework's own
 trainer (every model, tokenizer and corpus is built here; "pre-trained" models are
 pre-trained here first). Each is a real learning problem whose dev score depends on the
 rate: too low underfits in the budget, too high diverges or degrades.
 
-Design half (``DESIGN_TASKS``, ``benchmarks/range_tasks.py``):
+Design half (``DESIGN_TASKS``: the thirteen tasks of ``benchmarks/range_tasks.py`` and
+``benchmarks/range_tasks_report.py``):
 
 * ``flair-textclassifier``: Flair ``TextClassifier`` (GRU over trainable one-hot words),
   4-topic classification, ``ModelTrainer.train`` with SGD, 12 epochs;
@@ -15,10 +16,7 @@ Design half (``DESIGN_TASKS``, ``benchmarks/range_tasks.py``):
 * ``hf-bert-fine-tune``: a 2x32 BERT pre-trained here on 4 topics, fine-tuned with AdamW on
   topic pairs;
 * ``flair-textclassifier-adamw``: the Flair classifier with AdamW;
-* ``hf-bag-of-words-sgd``: ``Trainer`` with plain SGD on a bag-of-words model.
-
-Report half (every other task, ``benchmarks/range_tasks_report.py``):
-
+* ``hf-bag-of-words-sgd``: ``Trainer`` with plain SGD on a bag-of-words model;
 * ``flair-transformer-fine-tune-adamw``: Flair ``TransformerDocumentEmbeddings(fine_tune=True)``
   over a 2x32 BERT and word-level tokenizer pre-trained here, AdamW, 5 epochs;
 * ``hf-llama-lora``: peft LoRA (r=4, q/v) on a 2x32 Llama pre-trained here, ``Trainer``;
@@ -31,10 +29,22 @@ Report half (every other task, ``benchmarks/range_tasks_report.py``):
 * ``flair-sequencetagger-adamw``: the Flair tagger with AdamW from scratch;
 * ``torch-mlp-sgd-momentum``: a plain PyTorch loop, SGD with momentum 0.9.
 
-The split was fixed before any report task was built or run: the six design tasks chose the
-current suggestion rule; every task added after them is the report half. A suggestion rule
-is chosen and tuned on the design half only; the acceptance numbers come from the report
-half only.
+Report half (every other task: ``benchmarks/range_tasks_holdout.py``):
+
+* ``torch-mlp-adamw-regression-long``: a plain PyTorch MLP regression, AdamW, 2,280 steps
+  (the task long enough to measure the cost budget), dev score R^2;
+* ``torch-cnn-sgd``: a plain PyTorch convolutional network, plain SGD;
+* ``hf-bert-fine-tune-sgd-momentum``: sequence classification fine-tuned through
+  ``Trainer`` with SGD and momentum 0.9;
+* ``hf-llama-full-fine-tune-cosine``: a Llama pre-trained here, every weight fine-tuned with
+  AdamW, cosine schedule with warmup.
+
+How the split was made. The first six tasks chose the first suggestion rule; the next seven
+were then added as a report half and read once, which showed that rule overshooting on
+tasks it was not tuned on. Read, they can no longer report on a rule: they joined the design
+half, and the four held-out tasks were written, and this split fixed, before any of them was
+run and before a new rule was chosen. A suggestion rule is chosen and tuned on the design
+half only; the acceptance numbers come from the report half only.
 
 **Recipe.** Every task takes a seed (model initialisation, dropout, order of the batches).
 
@@ -109,6 +119,13 @@ DESIGN_TASKS = (
     "hf-bert-fine-tune",
     "flair-textclassifier-adamw",
     "hf-bag-of-words-sgd",
+    "flair-transformer-fine-tune-adamw",
+    "hf-llama-lora",
+    "hf-bert-wide-fine-tune-cosine",
+    "hf-bert-regression",
+    "st-bi-encoder-cosine",
+    "flair-sequencetagger-adamw",
+    "torch-mlp-sgd-momentum",
 )
 """The design half: the tasks a suggestion rule may be chosen and tuned on. Every other task
 in the task list is in the report half."""
@@ -128,10 +145,11 @@ def task_path(name: str) -> Path:
 
 def all_tasks() -> tuple[Any, ...]:
     """Every task class: the design half's, then the report half's."""
-    from benchmarks.range_tasks import TASKS as DESIGN
-    from benchmarks.range_tasks_report import TASKS as REPORT
+    from benchmarks.range_tasks import TASKS as FIRST
+    from benchmarks.range_tasks_holdout import TASKS as HELD_OUT
+    from benchmarks.range_tasks_report import TASKS as SECOND
 
-    return DESIGN + REPORT
+    return FIRST + SECOND + HELD_OUT
 
 
 def methods() -> list[str]:
@@ -457,7 +475,7 @@ def print_task(record: dict[str, Any], scored: dict[str, Any]) -> None:
     """One task's grid and every method's scores."""
     grid = scored["grid"]
     s = scored["scores"]
-    print(f"\n== {record['task']} [{record['half']}]: {record['recipe']}")
+    print(f"\n== {record['task']} [{half_of(record['task'])}]: {record['recipe']}")
     cells = ", ".join(f"{r['lr']:g}: {r['mean']:.3f}±{r['std']:.3f}" for r in grid["rows"])
     print(f"  grid (rate: mean±std dev score over {len(record['train_seeds'])} seeds): {cells}")
     threshold = rs.collapse_threshold(record["constant_score"], grid["best_mean"])

@@ -543,6 +543,8 @@ class HFTask:
     max_grad_norm = 1.0
     optimizer: type[torch.optim.Optimizer] | None = None
     """None: ``Trainer``'s default optimizer (AdamW)."""
+    optimizer_kwargs: dict[str, Any] = {}
+    """Further keywords of ``optimizer`` (besides the rate)."""
     metric = "accuracy"
     """The ``compute_metrics`` key that is the dev score."""
     extra_args: dict[str, Any] = {}
@@ -614,7 +616,7 @@ class HFTask:
             # the kwargs must carry the rate: Trainer does not add it
             optimizer_cls_and_kwargs=None
             if self.optimizer is None
-            else (self.optimizer, {"lr": lr}),
+            else (self.optimizer, {"lr": lr, **self.optimizer_kwargs}),
         )
 
     def train(self, lr: float, seed: int) -> list[float]:

@@ -592,6 +592,17 @@ class TorchMLPMomentum:
     def constant_score(self) -> float:
         return float(torch.bincount(self.dev_y).max()) / len(self.dev_y)
 
+    def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The training loss of a batch's model output."""
+        return torch.nn.functional.cross_entropy(output, target)
+
+    def score(self, output: torch.Tensor) -> float:
+        """The dev score of the model's output on the dev inputs (accuracy; 0 once the
+        model has diverged)."""
+        if not torch.isfinite(output).all():
+            return 0.0
+        return float((output.argmax(-1) == self.dev_y).float().mean())
+
     def loader(self, seed: int) -> torch.utils.data.DataLoader:
         generator = torch.Generator().manual_seed(seed)
         data = torch.utils.data.TensorDataset(self.train_x, self.train_y)
@@ -603,7 +614,7 @@ class TorchMLPMomentum:
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=self.momentum)
 
     def train(self, lr: float, seed: int) -> list[float]:
-        """Dev accuracy after every epoch (a diverged model scores its argmax of NaN)."""
+        """The dev score after every epoch."""
         model = self.model(seed)
         optimizer = self.optimizer(model, lr)
         loader = self.loader(seed)
@@ -611,15 +622,13 @@ class TorchMLPMomentum:
         for _ in range(self.epochs):
             model.train()
             for x, y in loader:
-                loss = torch.nn.functional.cross_entropy(model(x), y)
+                loss = self.loss(model(x), y)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
             model.eval()
             with torch.no_grad():
-                logits = model(self.dev_x)
-            ok = torch.isfinite(logits).all()
-            scores.append(float((logits.argmax(-1) == self.dev_y).float().mean()) if ok else 0.0)
+                scores.append(self.score(model(self.dev_x)))
         return scores
 
     def range_test(self, seed: int, method: str) -> Any:
@@ -634,7 +643,7 @@ class TorchMLPMomentum:
                 model,
                 self.optimizer(model, SWEEP_START),
                 self.loader(seed),
-                lambda model, batch: torch.nn.functional.cross_entropy(model(batch[0]), batch[1]),
+                lambda model, batch: self.loss(model(batch[0]), batch[1]),
                 start_lr=SWEEP_START,
                 end_lr=SWEEP_END,
                 num_steps=SWEEP_STEPS,
@@ -653,7 +662,7 @@ class TorchMLPMomentum:
 
         def train_step() -> float:
             x, y = next(data)
-            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss = self.loss(model(x), y)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
@@ -666,6 +675,8 @@ class TorchMLPMomentum:
     def lr_finder(self, seed: int) -> Sweep:
         from torch_lr_finder import TrainDataLoaderIter
 
+        task = self
+
         class LossModel(torch.nn.Module):
             def __init__(self, inner: torch.nn.Module) -> None:
                 super().__init__()
@@ -673,7 +684,7 @@ class TorchMLPMomentum:
 
             def forward(self, batch: Any) -> tuple[torch.Tensor, int]:
                 x, y = batch
-                return torch.nn.functional.cross_entropy(self.inner(x), y), 1
+                return task.loss(self.inner(x), y), 1
 
         class PairBatches(TrainDataLoaderIter):
             def inputs_labels_from_batch(self, batch_data: Any) -> tuple[Any, None]:
