@@ -634,7 +634,7 @@ class TorchMLPMomentum:
     def range_test(self, seed: int, method: str) -> Any:
         from lrguard.range_test.recorder import SweepRecorder
         from lrguard.range_test.request import prepare_sweep
-        from lrguard.range_test.suggest import TRAINING_METHODS
+        from lrguard.range_test.suggest import TRAINING_METHODS, momentum_of
         from torch_lrguard.range_test import CyclingBatches, find_learning_rate, run_sweep
 
         if method in TRAINING_METHODS:  # several sweeps or a race: the finder runs them
@@ -670,7 +670,11 @@ class TorchMLPMomentum:
 
         model.train()
         run_sweep(optimizer, train_step, settings, recorder, progress=False)
-        return recorder.result(framework="torch", optimizer=type(optimizer).__name__)
+        return recorder.result(
+            framework="torch",
+            optimizer=type(optimizer).__name__,
+            momentum=momentum_of(optimizer.param_groups),
+        )
 
     def lr_finder(self, seed: int) -> Sweep:
         from torch_lr_finder import TrainDataLoaderIter

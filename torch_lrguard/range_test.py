@@ -49,6 +49,7 @@ from lrguard.range_test.suggest import (
     TRAINING_METHODS,
     Suggestion,
     lag_free_curve,
+    momentum_of,
     within_sweep,
 )
 from lrguard.range_test.suggest import lrguard as read_lrguard
@@ -232,6 +233,7 @@ def run_range_test(
     """
     more = method in TRAINING_METHODS
     reseed = reseed or _reseed
+    context = {**context, "momentum": momentum_of(optimizer.param_groups)}
     # an optimizer made after the snapshot (the range test's own) is reset with it
     own = None if not more or snapshot.optimizer is optimizer else _clone(optimizer.state_dict())
 
@@ -276,6 +278,7 @@ def run_range_test(
                 pooled_losses,
                 settings,
                 None if optimizer_name is None else str(optimizer_name),
+                context["momentum"],
             ),
             pooled_rates,
         )

@@ -73,12 +73,16 @@ class SweepRecorder:
         """The finished sweep: smoothed losses, every method's suggestion, the chosen one.
 
         ``context`` is stored in ``RangeTestResult.context`` (framework, optimizer, the
-        floor's form …); its ``optimizer`` (the class name) tells ``lrguard`` how to read the
-        curve.
+        floor's form …); its ``optimizer`` (the class name) and ``momentum`` (heavy-ball, 0
+        when absent) tell ``lrguard`` how to read the curve.
         """
         optimizer = context.get("optimizer")
         suggestions = suggest(
-            self.rates, self.losses, self.settings, None if optimizer is None else str(optimizer)
+            self.rates,
+            self.losses,
+            self.settings,
+            None if optimizer is None else str(optimizer),
+            float(context.get("momentum", 0.0) or 0.0),  # type: ignore[arg-type]
         )
         result = RangeTestResult.build(
             settings=self.settings,

@@ -11,7 +11,7 @@ published (they read the curve alone and ignore the optimizer):
 * ``minimum`` (fastai's ``minimum``): the rate at the lowest EMA-smoothed loss, divided by 10.
 
 ``lrguard``, the method used by default, differs in four ways measured to matter
-(``benchmarks/bench_range_test_quality.py``):
+(``benchmarks/bench_range_test_quality.py``, chosen on its design half):
 
 1. It smooths without lag. The EMA the peers use trails the raw loss by about
    ``beta / (1 - beta)`` steps (49 at 0.98, half of a 100-step sweep), so the minimum it
@@ -23,22 +23,19 @@ published (they read the curve alone and ignore the optimizer):
    losses around it, over the square root of the window). A 100-step sweep is much shorter
    than a run: at the rates that train best, a small batch's loss often has not visibly
    fallen yet, and the lowest point of a flat, noisy curve is noise.
-3. With a descent, it picks a point on its stable part: the rate where the lag-free curve
-   has covered ``DESCENT_SHARE`` of the drop (where it crosses that level for good on its
-   way to the minimum: an early dip is noise), capped at the minimum's rate divided by 10 (the
-   edge of instability is never a good rate to train at). Without one, it reads the edge of
-   stability instead: the last rate at which the curve is still within the noise margin of
-   its starting level, divided by ``EDGE_DIVISOR``.
-4. It reads the curve according to the optimizer. SGD (no per-parameter scaling of the step;
-   measured without momentum) trains best close to the largest rate it survives, so for SGD
-   it reads the edge of stability, divided by ``SGD_EDGE_DIVISOR`` (Smith's rule of thumb for
+3. Adaptive optimizers (Adam and the like; an optimizer of unknown kind is read as one):
+   with a descent, the lowest loss's rate divided by ``LOWEST_DIVISOR`` (fastai's
+   ``minimum`` divides by 10, but read off a curve that lags; the lag-free minimum lies
+   further left). Without one, the edge of stability (the last rate at which the curve is
+   still within the noise margin of its starting level) divided by ``EDGE_DIVISOR``: a
+   pre-trained model or a flat loss gives no descent to read, and such runs train best far
+   below the rate that breaks a short sweep.
+4. SGD trains best close to the largest rate it survives, so for SGD it reads the edge of
+   stability, divided by ``SGD_EDGE_DIVISOR`` without momentum (Smith's rule of thumb for
    cyclical rates: the lower bound at a third to a quarter of the largest stable rate,
-   arXiv:1506.01186); only a sweep whose loss never rises, with no edge to read, falls back
-   to the descent of points 2 and 3.
-   Adaptive optimizers (Adam and the like) take steps of about the rate on every parameter
-   whatever the gradient's size; their short sweep overstates the rate that trains best by
-   an order of magnitude (transformers#16013; fastai's ``minimum`` / 10), hence points 2 and
-   3. An optimizer of unknown kind is read as adaptive.
+   arXiv:1506.01186) and further with heavy-ball momentum (``momentum_divisor``: the edge
+   moves up by ``1 + m`` and every step is ``1 / (1 - m)`` times longer). Only a sweep
+   whose loss never rises, with no edge to read, falls back to the descent of point 3.
 
 Every method explains its answer (``Suggestion.note``: the edge, the descent or the minimum
 it read, and the arithmetic from there to the rate) and records what the plot marks
@@ -51,7 +48,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,18 +56,51 @@ from lrguard.range_test.smoothing import debiased_ema
 from lrguard.range_test.sweep import SweepSettings
 from lrguard.typical_rates import optimizer_family
 
-DESCENT_SHARE = 0.5
-"""``lrguard``: the share of the drop (start to minimum) at which the rate is read."""
+LOWEST_DIVISOR = 5.0
+"""``lrguard``, adaptive optimizers: with a descent, the lowest loss's rate is divided by
+this."""
 
 NOISE_MARGIN = 8.0
 """``lrguard``: a descent counts when it exceeds this many times the lag-free curve's noise."""
 
-EDGE_DIVISOR = 5.0
+EDGE_DIVISOR = 50.0
 """``lrguard``, adaptive optimizers: without a descent, the edge of stability's rate is
 divided by this."""
 
 SGD_EDGE_DIVISOR = 3.0
-"""``lrguard``, SGD: the edge of stability's rate is divided by this."""
+"""``lrguard``, SGD without momentum: the edge of stability's rate is divided by this."""
+
+
+def momentum_divisor(momentum: float) -> float:
+    """What SGD's edge of stability is divided by at heavy-ball ``momentum`` (0 <= m < 1):
+    ``SGD_EDGE_DIVISOR * (1 + m) / (1 - m)``.
+
+    With momentum m, gradient descent stays stable up to a rate ``2 (1 + m) / L`` instead of
+    ``2 / L`` (Polyak 1964; Goh, "Why Momentum Really Works", Distill 2017), so the sweep's
+    edge lies ``1 + m`` times higher; and each step moves about ``rate / (1 - m)`` once the
+    momentum has built up, so the rate that trains like plain SGD's is ``1 - m`` times
+    smaller. Example: momentum 0.9 divides the edge by 3 * 1.9 / 0.1 = 57.
+
+    Example:
+        >>> momentum_divisor(0.0), round(momentum_divisor(0.9), 6)
+        (3.0, 57.0)
+    """
+    m = min(max(float(momentum), 0.0), 0.99)
+    return SGD_EDGE_DIVISOR * (1 + m) / (1 - m)
+
+
+def momentum_of(param_groups: Sequence[Mapping[str, Any]]) -> float:
+    """The heavy-ball momentum of an optimizer's first parameter group (SGD's ``momentum``);
+    0 when the optimizer has none.
+
+    Example:
+        >>> momentum_of([{"lr": 0.1, "momentum": 0.9}]), momentum_of([{"betas": (0.9, 0.999)}])
+        (0.9, 0.0)
+    """
+    if not param_groups:
+        return 0.0
+    value = param_groups[0].get("momentum", 0.0)
+    return float(value) if isinstance(value, int | float) and 0 <= value < 1 else 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +151,7 @@ def steepest(
     losses: Sequence[float],
     settings: SweepSettings,
     optimizer: str | None = None,
+    momentum: float = 0.0,
 ) -> Suggestion:
     """Lightning's rule: the most negative gradient of the smoothed loss (skip 10, 1)."""
     points = _finite(rates, debiased_ema(losses, settings.smoothing))[10:-1]
@@ -148,6 +179,7 @@ def valley(
     losses: Sequence[float],
     settings: SweepSettings,
     optimizer: str | None = None,
+    momentum: float = 0.0,
 ) -> Suggestion:
     """fastai's rule: 2/3 down the longest descending stretch (skip 10 %, last 5)."""
     smoothed = debiased_ema(losses, settings.smoothing)
@@ -184,6 +216,7 @@ def minimum(
     losses: Sequence[float],
     settings: SweepSettings,
     optimizer: str | None = None,
+    momentum: float = 0.0,
 ) -> Suggestion:
     """fastai's ``minimum``: the rate at the lowest smoothed loss, divided by 10."""
     smoothed = debiased_ema(losses, settings.smoothing)
@@ -244,11 +277,12 @@ def lrguard(
     losses: Sequence[float],
     settings: SweepSettings,
     optimizer: str | None = None,
+    momentum: float = 0.0,
 ) -> Suggestion:
-    """lrguard's rule. SGD: the edge of stability / 3. Other optimizers (and SGD whose
-    loss never rose in the sweep): halfway down a lag-free descent that stands out of the
-    noise, at most the minimum's rate / 10; without such a descent, the edge of stability /
-    5."""
+    """lrguard's rule. SGD: the edge of stability / 3, and further down with momentum
+    (``momentum_divisor``). Other optimizers (and SGD whose loss never rose in the sweep):
+    the lowest loss's rate / 5 when the lag-free curve descends out of the noise; without
+    such a descent, the edge of stability / 50."""
     points = _finite(rates, losses)
     if len(points) < 5:
         return _no("lrguard", "fewer than 5 finite losses", curve="lag-free")
@@ -272,42 +306,25 @@ def lrguard(
     stable = _stable_until(whole, band)
     if 0 < stable < len(whole):
         marks["edge"] = every[stable - 1][1]
-    sgd = optimizer_family(optimizer) == "sgd"
-    if sgd and 0 < stable < len(whole):
-        return _edge_of_stability(every, stable, SGD_EDGE_DIVISOR, "SGD", marks)
-    low = min(range(len(curve)), key=curve.__getitem__)
-    drop = level - curve[low]
-    if drop > margin:  # an adaptive optimizer, or SGD whose loss never rose: no edge to read
-        target = level - DESCENT_SHARE * drop
-        pick = low  # where the curve crosses the target for good on its way to the lowest
-        while pick > 0 and curve[pick - 1] <= target:
-            pick -= 1
-        index, rate, _ = points[pick]
-        first = max((k for k in range(low + 1) if curve[k] >= level - margin), default=0)
-        marks["descent"] = [points[first][1], points[low][1]]
-        descent = (
-            f"descent of the lag-free loss from {rate_text(points[first][1])} to its lowest "
-            f"at {rate_text(points[low][1])} (a drop of {drop:.3g}, {drop / margin:.1f}x the "
-            "noise margin)"
-        )
-        cap = points[low][1] / 10
-        if rate > cap:
-            return Suggestion(
-                "lrguard",
-                cap,
-                points[low][0],
-                f"{descent}; {DESCENT_SHARE:.0%} down it lies at {rate_text(rate)}, above the "
-                f"lowest loss's rate / 10: suggestion = {rate_text(points[low][1])} / 10 = "
-                f"{rate_text(cap)}",
-                marks,
-            )
+    if optimizer_family(optimizer) == "sgd" and 0 < stable < len(whole):
+        why = f"SGD with momentum {momentum:g}" if momentum else "SGD"
+        return _edge_of_stability(every, stable, momentum_divisor(momentum), why, marks)
+    descent = _descent(curve, level - margin)
+    if descent is not None:  # adaptive, or SGD whose loss never rose (no edge to read)
+        first, low = descent
+        lowest, drop = points[low][1], level - curve[low]
+        marks["descent"] = [points[first][1], lowest]
         return Suggestion(
             "lrguard",
-            rate,
-            index,
-            f"{descent}; suggestion = {DESCENT_SHARE:.0%} of the way down, {rate_text(rate)}",
+            lowest / LOWEST_DIVISOR,
+            points[low][0],
+            f"descent of the lag-free loss from {rate_text(points[first][1])} to its lowest "
+            f"at {rate_text(lowest)} (a drop of {drop:.3g}, {drop / margin:.1f}x the noise "
+            f"margin); suggestion = {rate_text(lowest)} / {LOWEST_DIVISOR:g} = "
+            f"{rate_text(lowest / LOWEST_DIVISOR)}",
             marks,
         )
+    drop = level - min(curve)
     if stable == len(whole):
         return _no(
             "lrguard",
@@ -324,6 +341,24 @@ def lrguard(
         f"no descent above the noise (drop {max(drop, 0.0):.3g} < margin {margin:.3g})",
         marks,
     )
+
+
+def _descent(curve: list[float], below: float) -> tuple[int, int] | None:
+    """Where the descent of ``curve`` starts and its lowest point: the longest stretch of the
+    curve under ``below`` (a shorter one before or after it is a few easy batches, not the
+    descent). None when the curve never goes under ``below``."""
+    stretches: list[tuple[int, int]] = []
+    for k, value in enumerate(curve):
+        if value >= below:
+            continue
+        if stretches and stretches[-1][1] == k - 1:
+            stretches[-1] = (stretches[-1][0], k)
+        else:
+            stretches.append((k, k))
+    if not stretches:
+        return None
+    start, end = max(stretches, key=lambda stretch: stretch[1] - stretch[0])
+    return start, min(range(start, end + 1), key=curve.__getitem__)
 
 
 def _stable_until(curve: list[float], band: float) -> int:
@@ -350,13 +385,14 @@ def _edge_of_stability(
         index,
         f"{why}: edge of stability found at {rate_text(rate)} (the last rate before the "
         f"lag-free loss leaves its starting level for good); suggestion = {rate_text(rate)} / "
-        f"{divisor:g} = {rate_text(rate / divisor)}",
+        f"{divisor:.3g} = {rate_text(rate / divisor)}",
         marks,
     )
 
 
-Method = Callable[[Sequence[float], Sequence[float], SweepSettings, str | None], Suggestion]
-"""A suggestion method: ``(rates, losses, settings, optimizer name) -> Suggestion``."""
+Method = Callable[[Sequence[float], Sequence[float], SweepSettings, str | None, float], Suggestion]
+"""A suggestion method: ``(rates, losses, settings, optimizer name, momentum) ->
+Suggestion``."""
 
 METHODS: dict[str, Method] = {
     "lrguard": lrguard,
@@ -372,11 +408,13 @@ def suggest(
     losses: Sequence[float],
     settings: SweepSettings,
     optimizer: str | None = None,
+    momentum: float = 0.0,
 ) -> dict[str, Suggestion]:
     """Every method's suggestion for one sweep trained with ``optimizer`` (a class name such
-    as 'SGD' or 'AdamW', or a Hugging Face ``optim`` value; None: unknown)."""
+    as 'SGD' or 'AdamW', or a Hugging Face ``optim`` value; None: unknown) at heavy-ball
+    ``momentum`` (``momentum_of`` the optimizer's groups)."""
     return {
-        name: within_sweep(method(rates, losses, settings, optimizer), rates)
+        name: within_sweep(method(rates, losses, settings, optimizer, momentum), rates)
         for name, method in METHODS.items()
     }
 

@@ -16,17 +16,21 @@ from lrguard.range_test import (
     consistent_floor,
     debiased_ema,
 )
-from lrguard.range_test.suggest import centered_median
+from lrguard.range_test.suggest import centered_median, momentum_of, rate_text
 from lrguard.schedules.table import schedules
 
 
-def run(settings: SweepSettings, loss_at, optimizer: str | None = None) -> RangeTestResult:
+def run(
+    settings: SweepSettings, loss_at, optimizer: str | None = None, **context: object
+) -> RangeTestResult:
     recorder = SweepRecorder(settings)
     for step in range(settings.num_steps):
         lr = settings.rate(step)
         if not recorder.record(lr, loss_at(step, lr)):
             break
-    return recorder.result(optimizer=optimizer) if optimizer else recorder.result()
+    if optimizer:
+        context["optimizer"] = optimizer
+    return recorder.result(**context)
 
 
 def bowl(best: float = 1e-2):
@@ -123,11 +127,14 @@ def typical(step: int, lr: float) -> float:
     return 1.0 + 50 * (x + 2) ** 2
 
 
-def test_every_method_suggests_on_a_typical_curve_and_ours_is_on_the_descent() -> None:
+def test_every_method_suggests_on_a_typical_curve_and_ours_is_a_fifth_of_the_lowest() -> None:
     result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), typical)
     assert set(result.suggestions) == {"lrguard", "steepest", "valley", "minimum"}
     assert all(lr is not None for lr in result.suggestions.values())
-    assert 3e-4 <= result.suggested_lr <= 1.1e-3
+    low, lowest = result.marks["lrguard"]["descent"]
+    assert 1e-4 / 1.2 <= low <= 1e-4 * 1.2 and 1e-2 / 1.4 <= lowest <= 1e-2 * 1.2
+    assert result.suggested_lr == pytest.approx(lowest / 5, rel=0.05)  # 2 significant digits
+    assert f"/ 5 = {rate_text(lowest / 5)}" in result.reasons["lrguard"]
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "sgd"])  # a class name, or Trainer's optim
@@ -139,8 +146,40 @@ def test_for_plain_sgd_ours_reads_the_edge_of_stability(optimizer: str) -> None:
     assert sgd.context["optimizer"] == optimizer
     adaptive = run(settings, typical, "AdamW")
     assert adaptive.suggestions == run(settings, typical).suggestions  # unknown: adaptive
-    assert adaptive.suggestions["lrguard"] < sgd.suggestions["lrguard"] / 4
+    assert adaptive.suggestions["lrguard"] < sgd.suggestions["lrguard"] / 2
     assert sgd.suggestions["steepest"] == adaptive.suggestions["steepest"]  # peers: curve only
+
+
+def test_sgd_with_momentum_reads_the_edge_further_down() -> None:
+    """Heavy-ball momentum m moves the edge of stability up by 1 + m and lengthens every step
+    by 1 / (1 - m): at 0.9 the edge is divided by 3 * 1.9 / 0.1 = 57, not 3."""
+    settings = SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100)
+    plain = run(settings, typical, "SGD")
+    heavy = run(settings, typical, "SGD", momentum=0.9)
+    edge = heavy.marks["lrguard"]["edge"]
+    assert edge == plain.marks["lrguard"]["edge"]
+    assert heavy.suggestions["lrguard"] == pytest.approx(edge / 57)
+    assert plain.suggestions["lrguard"] == pytest.approx(edge / 3)
+    assert (
+        "SGD with momentum 0.9" in heavy.reasons["lrguard"]
+        and "/ 57 =" in (heavy.reasons["lrguard"])
+    )
+    adam = run(settings, typical, "AdamW", momentum=0.9)  # momentum means nothing to Adam
+    assert adam.suggestions == run(settings, typical, "AdamW").suggestions
+
+
+@pytest.mark.parametrize(
+    ("groups", "momentum"),
+    [
+        ([{"lr": 0.1, "momentum": 0.9}], 0.9),
+        ([{"lr": 0.1, "momentum": 0}], 0.0),
+        ([{"lr": 1e-3, "betas": (0.9, 0.999)}], 0.0),
+        ([{"lr": 0.1, "momentum": 1.5}], 0.0),  # not a heavy-ball momentum
+        ([], 0.0),
+    ],
+)
+def test_momentum_is_read_from_the_first_group(groups, momentum) -> None:
+    assert momentum_of(groups) == momentum
 
 
 def test_no_suggestion_when_the_loss_never_falls() -> None:
@@ -453,16 +492,16 @@ def test_race_settings_that_cannot_run_are_refused(settings, match) -> None:
         check_race_settings(**values)
 
 
-def test_a_noise_dip_before_the_descent_is_not_read_as_the_descent() -> None:
-    """One low loss early in the sweep reaches the half-way target long before the real
-    descent: the rate is read where the curve crosses the target for good."""
+def test_a_noise_dip_before_the_descent_is_not_read_as_the_lowest() -> None:
+    """A few very low losses early in the sweep (easy batches) lie below the real minimum:
+    the lag-free curve's running median does not follow them."""
 
     def loss(step: int, lr: float) -> float:
-        if 20 <= step < 26:
-            return 1.4  # a short dip below the half-way target (1.5), as easy batches give
+        if 20 <= step < 23:
+            return 0.5  # below the real minimum (1.0) for three steps
         return typical(step, lr)
 
     result = run(SweepSettings(start_lr=1e-6, end_lr=10.0, num_steps=100), loss, "AdamW")
-    low, high = result.marks["lrguard"]["descent"]
-    assert 3e-4 <= result.suggested_lr <= 1.1e-3
-    assert low < result.suggested_lr < high
+    _, lowest = result.marks["lrguard"]["descent"]
+    assert 1e-2 / 1.4 <= lowest <= 1e-2 * 1.2
+    assert result.suggested_lr == pytest.approx(lowest / 5, rel=0.05)  # 2 significant digits
