@@ -517,11 +517,10 @@ def print_task(record: dict[str, Any], scored: dict[str, Any]) -> None:
         )
 
 
-def print_half(half: str, scored: dict[str, dict[str, Any]]) -> None:
-    """The overall scores of one half, per method."""
-    if not scored:
-        print(f"\n{half} half: no complete task")
-        return
+def half_summary(scored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The overall scores of one half's complete tasks, per method: share in the band,
+    |log10 error| median and worst, regret median and worst, the worst spread, collapsed runs,
+    and on how many tasks the method scores at least the best other peer."""
     names = sorted(
         {
             m
@@ -530,11 +529,7 @@ def print_half(half: str, scored: dict[str, dict[str, Any]]) -> None:
             if m not in ("cost", "repeat") and r
         }
     )
-    print(f"\n== {half} half ({len(scored)} tasks: {', '.join(scored)})")
-    print(
-        f"  {'method':16} {'band':>5} {'|log err| med/max':>17} {'regret med/max':>15} "
-        f"{'worst spread':>12} {'collapsed':>9} {'>= best peer':>12}"
-    )
+    out: dict[str, dict[str, Any]] = {}
     for name in names:
         rows = [t["scores"][name] for t in scored.values() if t["scores"].get(name)]
         seeds = [p for r in rows for p in r["per_seed"]]
@@ -547,13 +542,41 @@ def print_half(half: str, scored: dict[str, dict[str, Any]]) -> None:
             others = [o for o in others if o]
             if mine and others and rs.at_least(mine, max(others, key=lambda o: o["mean"])):
                 beats += 1
+        out[name] = {
+            "pairs": len(seeds),
+            "band": sum(p["in_band"] for p in seeds) / len(seeds),
+            "log_error_median": statistics.median(errors),
+            "log_error_worst": max(errors),
+            "regret_median": statistics.median(regrets),
+            "regret_worst": max(regrets),
+            "spread_worst": max(r["spread"] for r in rows),
+            "collapsed": sum(r["collapsed"] for r in rows),
+            "at_least_best_peer": beats,
+            "tasks": len(rows),
+        }
+    return out
+
+
+def print_half(half: str, scored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Print the overall scores of one half, per method; return them (``half_summary``)."""
+    if not scored:
+        print(f"\n{half} half: no complete task")
+        return {}
+    summary = half_summary(scored)
+    print(f"\n== {half} half ({len(scored)} tasks: {', '.join(scored)})")
+    print(
+        f"  {'method':16} {'band':>5} {'|log err| med/max':>17} {'regret med/max':>15} "
+        f"{'worst spread':>12} {'collapsed':>9} {'>= best peer':>12}"
+    )
+    for name, row in summary.items():
         print(
-            f"  {name:16} {sum(p['in_band'] for p in seeds) / len(seeds):>5.0%} "
-            f"{_g(statistics.median(errors), '.2f'):>8}/{_g(max(errors), '.2f'):<8} "
-            f"{statistics.median(regrets):>7.3f}/{max(regrets):<7.3f} "
-            f"{_g(max(r['spread'] for r in rows), '.2f'):>12} "
-            f"{sum(r['collapsed'] for r in rows):>9} {beats:>9}/{len(rows)}"
+            f"  {name:16} {row['band']:>5.0%} "
+            f"{_g(row['log_error_median'], '.2f'):>8}/{_g(row['log_error_worst'], '.2f'):<8} "
+            f"{row['regret_median']:>7.3f}/{row['regret_worst']:<7.3f} "
+            f"{_g(row['spread_worst'], '.2f'):>12} "
+            f"{row['collapsed']:>9} {row['at_least_best_peer']:>9}/{row['tasks']}"
         )
+    return summary
 
 
 def report() -> int:
@@ -565,8 +588,10 @@ def report() -> int:
     scored = {name: score_task(r) for name, r in done.items()}
     for name, record in done.items():
         print_task(record, scored[name])
-    for half in ("design", "report"):
-        print_half(half, {n: s for n, s in scored.items() if half_of(n) == half})
+    halves = {
+        half: print_half(half, {n: s for n, s in scored.items() if half_of(n) == half})
+        for half in ("design", "report")
+    }
     report_half = {n: s["scores"] for n, s in scored.items() if half_of(n) == "report"}
     print("\n== acceptance (report half, every finder seed)")
     if pending:
@@ -596,6 +621,7 @@ def report() -> int:
         "design_tasks": list(DESIGN_TASKS),
         "pending": pending,
         "acceptance": {m: {c: list(v) for c, v in r.items()} for m, r in checks.items()},
+        "halves": halves,
         "tasks": [{**done[n], "scored": scored[n]} for n in done],
     }
     MERGED.write_text(json.dumps(_json(payload), indent=1) + "\n", encoding="utf-8")

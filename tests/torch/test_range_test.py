@@ -120,6 +120,25 @@ def test_multi_sweeps_different_batch_orders_and_takes_their_median() -> None:
     assert result.context["steps"]["sweep"] > 2 * len(result.rates)  # three sweeps ran
 
 
+@pytest.mark.parametrize("method", ["lrguard", "multi"])
+def test_sgd_momentum_is_read_from_the_optimizer_and_lowers_the_suggestion(method: str) -> None:
+    """The same sweep read for SGD with momentum 0.9 and without: the edge is divided by 57
+    instead of 3, because the optimizer's own groups say momentum 0.9."""
+    results = {}
+    for momentum in (0.0, 0.9):
+        model, data = make_task()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=momentum)
+        results[momentum] = find_learning_rate(
+            model, optimizer, data, loss_fn, method=method, seed=0, **QUIET
+        )
+    heavy = results[0.9]
+    assert heavy.context["momentum"] == 0.9 and results[0.0].context["momentum"] == 0.0
+    edge = heavy.marks["lrguard"]["edge"]
+    assert heavy.suggestions["lrguard"] == pytest.approx(edge / 57)
+    assert "SGD with momentum 0.9" in heavy.reasons["lrguard"]
+    assert heavy.suggested_lr < results[0.0].suggested_lr
+
+
 def test_the_race_keeps_to_its_budget_and_says_who_won() -> None:
     model, data = make_task()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
