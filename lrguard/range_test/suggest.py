@@ -319,7 +319,7 @@ def lrguard(
             lowest / LOWEST_DIVISOR,
             points[low][0],
             f"descent of the lag-free loss from {rate_text(points[first][1])} to its lowest "
-            f"at {rate_text(lowest)} (a drop of {drop:.3g}, {drop / margin:.1f}x the noise "
+            f"at {rate_text(lowest)} (a drop of {drop:.3g}, {drop / margin:.2g}x the noise "
             f"margin); suggestion = {rate_text(lowest)} / {LOWEST_DIVISOR:g} = "
             f"{rate_text(lowest / LOWEST_DIVISOR)}",
             marks,
