@@ -319,8 +319,7 @@ class LRGuardPlugin(TrainerPlugin):
         plan = scheduler_plan(self.trainer.optimizer, scheduler, total, policy=self.policy)
         if plan.trajectory is not None:
             by = f"per {driver.per} by {type(plugin).__name__}.{driver.attribute}"
-            plan = replace(
-                plan,
+            plan = plan._replace(
                 framework="flair",
                 framework_version=flair.__version__,
                 trajectory=replace(plan.trajectory, stepped_by=by),

@@ -58,11 +58,12 @@ trackers: the decision is already on the console once, through ``logging``.
 from __future__ import annotations
 
 import copy
+import inspect
 import logging
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from transformers.trainer_callback import CallbackHandler
@@ -80,7 +81,7 @@ ARTIFACT = "lrguard/decisions.txt"
 LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 """A decision's severity as a logging level: its ``…/severity`` number, its ClearML text level."""
 
-_FIELDS = tuple(f.name for f in fields(Decision))
+_FIELDS = tuple(inspect.signature(Decision).parameters)
 
 
 def tracker_logs(record: dict[str, Any]) -> dict[str, str]:

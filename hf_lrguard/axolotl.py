@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from types import SimpleNamespace
 from typing import Any
@@ -272,8 +272,7 @@ def apply_fixes(
             if other and cfg.get(other) is not None:
                 cfg[other] = None
         out.append(
-            replace(
-                decision,
+            decision._replace(
                 before=_renamed(decision.before, locations),
                 after=_renamed(decision.after, locations),
             )

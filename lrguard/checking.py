@@ -7,7 +7,6 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lrguard.configs.kinds import KINDS, Detection, detect_kind
@@ -22,17 +21,18 @@ from lrguard.configs.loader import (
 from lrguard.configs.reading import CONFIG_SUFFIXES, UnusableConfig, parse_document, read_text
 from lrguard.configs.steps import StepOptions
 from lrguard.findings import Finding, Severity
-from lrguard.rules import check_plan
+from lrguard.records import Record
+from lrguard.rules import check_plan, rules_silent_on
 from lrguard.rules import lrg004_number_as_string as lrg004
 from lrguard.rules import lrg032_invalid_setting as lrg032
 
 
-@dataclass
-class FileReport:
+class FileReport(Record):
     """One file's outcome: how it was read and what the rules found."""
 
-    result: ConfigResult
-    findings: list[Finding] = field(default_factory=list)
+    def __init__(self, result: ConfigResult, findings: list[Finding] | None = None) -> None:
+        self.result = result
+        self.findings = [] if findings is None else findings
 
     @property
     def path(self) -> Path:
@@ -40,8 +40,7 @@ class FileReport:
         return self.result.path
 
 
-@dataclass
-class CheckOptions:
+class CheckOptions(Record):
     """Settings of a check run (command line merged over ``[tool.lrguard]``).
 
     Attributes:
@@ -58,14 +57,25 @@ class CheckOptions:
             ``pyproject.toml``); globs also match the path as given and the file name.
     """
 
-    select: Sequence[str] | None = None
-    ignore: Sequence[str] = ()
-    kind: str | None = None
-    steps: StepOptions = field(default_factory=StepOptions)
-    exclude: Sequence[str] = ()
-    transformers_version: str | None = None
-    per_file_ignores: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    root: Path | None = None
+    def __init__(
+        self,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        kind: str | None = None,
+        steps: StepOptions | None = None,
+        exclude: Sequence[str] = (),
+        transformers_version: str | None = None,
+        per_file_ignores: Mapping[str, Sequence[str]] | None = None,
+        root: Path | None = None,
+    ) -> None:
+        self.select = select
+        self.ignore = ignore
+        self.kind = kind
+        self.steps = StepOptions() if steps is None else steps
+        self.exclude = exclude
+        self.transformers_version = transformers_version
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.root = root
 
 
 def expand_paths(
@@ -139,7 +149,7 @@ def _reader_adjusted(finding: Finding, result: ConfigResult) -> Finding:
     read_by = READ_BY.get(finding.code)
     if read_by is not None:
         update.update(read_by(finding, result))
-    return replace(finding, **update) if update else finding
+    return finding._replace(**update) if update else finding
 
 
 def _version_adjusted(
@@ -162,7 +172,9 @@ def findings_for(result: ConfigResult, options: CheckOptions) -> list[Finding]:
     """Run the rules on a checked result (may raise only on a bug in a rule)."""
     if result.status != CHECKED or result.plan is None:
         return []
-    found = check_plan(result.plan, select=options.select, ignore=list(options.ignore) or None)
+    # rules that cannot fire on this plan are not even imported (start-up of a check)
+    ignore = [*options.ignore, *sorted(rules_silent_on(result.plan))]
+    found = check_plan(result.plan, select=options.select, ignore=ignore or None)
     version = options.transformers_version
     if version is not None and _selected(lrg032.CODE, options):
         found += list(lrg032.for_version_findings(result.plan, version))
@@ -200,7 +212,7 @@ def file_options(path: Path, options: CheckOptions) -> CheckOptions:
         if _matches(path, pattern, options.root)
         for code in codes
     ]
-    return replace(options, ignore=[*options.ignore, *extra]) if extra else options
+    return options._replace(ignore=[*options.ignore, *extra]) if extra else options
 
 
 def _suppressed(
@@ -244,8 +256,8 @@ def _check(source: Path, options: CheckOptions, shown_as: Path | None = None) ->
         if shown_as is not None:
             document = result.document
             if document is not None:
-                document = replace(document, path=shown_as)
-            result = replace(result, path=shown_as, document=document)
+                document = document._replace(path=shown_as)
+            result = result._replace(path=shown_as, document=document)
         found = findings_for(result, options)
         if result.status == CHECKED:
             found = _suppressed(result, source, found, options)
@@ -331,15 +343,22 @@ def check_paths(paths: Iterable[Path], options: CheckOptions) -> list[FileReport
     return reports
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(Record):
     """Counts over a check run."""
 
-    checked: int
-    skipped: int
-    unusable: int
-    by_severity: dict[str, int]
-    by_code: dict[str, int]
+    def __init__(
+        self,
+        checked: int,
+        skipped: int,
+        unusable: int,
+        by_severity: dict[str, int],
+        by_code: dict[str, int],
+    ) -> None:
+        self.checked = checked
+        self.skipped = skipped
+        self.unusable = unusable
+        self.by_severity = by_severity
+        self.by_code = by_code
 
     def exit_code(self, strict: bool = False) -> int:
         """2: unusable input; 1: errors (``strict``: or warnings); 0 otherwise."""

@@ -13,14 +13,13 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 import os
 import stat
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from lrguard import __version__
 from lrguard.checking import CheckOptions, FileReport, check_paths, check_text, summarize
@@ -100,28 +99,23 @@ def _terminal_columns() -> int:
     return columns or 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, sized to the terminal without importing ``shutil``:
-    argparse imports it (and with it bz2 and lzma) only for the width, on every run."""
-
-    def __init__(self, prog: str, **kwargs: Any) -> None:
-        kwargs.setdefault("width", max(11, _terminal_columns() - 2))
-        super().__init__(prog, **kwargs)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lrguard`` command."""
+    # Help sized to the terminal, its width read once here: without a width argparse reads it
+    # with ``shutil`` (which imports bz2 and lzma), for every argument it adds.
+    width = max(11, _terminal_columns() - 2)
+    formatter = functools.partial(argparse.HelpFormatter, width=width)
     parser = argparse.ArgumentParser(
         prog="lrguard",
         description="Pre-flight checks of learning-rate settings in training configs.",
-        formatter_class=_Formatter,
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"lrguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser(
         "check",
-        formatter_class=_Formatter,
+        formatter_class=formatter,
         help="check config files or folders",
         description="Check HF TrainingArguments (TRL / alignment-handbook recipes too), "
         "LLaMA-Factory, axolotl, Flair and standalone DeepSpeed configs; other files (datasets, "
@@ -193,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = sub.add_parser(
         "simulate",
-        formatter_class=_Formatter,
+        formatter_class=formatter,
         help="learning rate per step / epoch a config produces",
         description="Print the learning rate of every step (Hugging Face schedules) or "
         "epoch (Flair plateau annealing, worst case: the metric never improves).",
@@ -221,11 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the run resumed from this checkpoint: its rates, then the new schedule's",
     )
 
-    rules = sub.add_parser("rules", help="list every rule", formatter_class=_Formatter)
+    rules = sub.add_parser("rules", help="list every rule", formatter_class=formatter)
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     explain = sub.add_parser(
-        "explain", help="explain one rule: what, why, example, fix", formatter_class=_Formatter
+        "explain", help="explain one rule: what, why, example, fix", formatter_class=formatter
     )
     explain.add_argument("code", metavar="CODE", help="rule code, e.g. LRG001")
     return parser
@@ -416,6 +410,8 @@ def run_rules(args: argparse.Namespace) -> int:
     """``lrguard rules``: the catalogue."""
     rules = all_rules()
     if args.format == "json":
+        import json  # on first use: a check of a YAML config needs no json
+
         records = [
             {
                 "code": r.code,

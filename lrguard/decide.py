@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lrguard.errors import LRGuardError
 from lrguard.findings import Action, Decision, Finding, Severity
 from lrguard.plan import TrainingPlan
+from lrguard.records import Record
 from lrguard.rules import check_plan, get_rule
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
 
 
-@dataclass
-class Preflight:
+class Preflight(Record):
     """The outcome of checking a plan before training.
 
     Attributes:
@@ -27,10 +26,17 @@ class Preflight:
             None when training may go on.
     """
 
-    plan: TrainingPlan
-    findings: list[Finding]
-    decisions: list[Decision] = field(default_factory=list)
-    error: LRGuardError | None = None
+    def __init__(
+        self,
+        plan: TrainingPlan,
+        findings: list[Finding],
+        decisions: list[Decision] | None = None,
+        error: LRGuardError | None = None,
+    ) -> None:
+        self.plan = plan
+        self.findings = findings
+        self.decisions = [] if decisions is None else decisions
+        self.error = error
 
 
 def _must_refuse(finding: Finding, policy: GuardPolicy, cannot_fix: frozenset[str]) -> bool:
@@ -54,7 +60,7 @@ def with_policy_ratio(plan: TrainingPlan, policy: GuardPolicy) -> TrainingPlan:
     """``plan`` with the floor ratio its fixes propose set to ``policy.min_lr_ratio``."""
     if plan.min_lr_ratio == policy.min_lr_ratio:
         return plan
-    return replace(plan, min_lr_ratio=policy.min_lr_ratio)
+    return plan._replace(min_lr_ratio=policy.min_lr_ratio)
 
 
 def decide(
@@ -116,7 +122,7 @@ def decide(
             decisions.append(_adjusted(finding, adjustment.before, adjustment.after, produced_by))
             for key in adjustment.after if isinstance(adjustment.after, dict) else ():
                 produced_by[key] = finding.code
-            decisions[-1] = replace(decisions[-1], framework=framework)
+            decisions[-1] = decisions[-1]._replace(framework=framework)
         else:
             decisions.append(Decision.from_finding(finding, Action.WARNED, framework=framework))
     return Preflight(current, findings, decisions)
@@ -131,5 +137,5 @@ def _adjusted(finding: Finding, before: Any, after: Any, produced_by: dict[str, 
     )
     if earlier:
         note = f" (before: the value {', '.join(earlier)} produced from the one given)"
-        decision = replace(decision, message=decision.message + note)
+        decision = decision._replace(message=decision.message + note)
     return decision

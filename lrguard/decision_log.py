@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ class DecisionLog:
         """Log ``decision`` (unless ``echo`` is False: announced already), append it to the
         file and to ``records``; return its record."""
         if not decision.framework:
-            decision = replace(decision, framework=self.framework)
+            decision = decision._replace(framework=self.framework)
         if echo:
             self.announce(decision)
         record = decision.to_record()

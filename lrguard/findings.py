@@ -1,13 +1,16 @@
 """What a rule finds (``Finding``) and what the guard did about it (``Decision``).
 
-Plain frozen dataclasses: the command line imports them on every run, so they stay cheap.
+Plain records (``lrguard.records.Record``): the command line builds them on every run, and a
+dataclass (or a named tuple) would cost it code generated at import. Nothing changes one once
+made; ``_replace`` copies one with some values changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from enum import Enum
 from typing import Any
+
+from lrguard.records import Record
 
 
 class Severity(str, Enum):
@@ -29,8 +32,7 @@ class Action(str, Enum):
     NOTED = "noted"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record):
     """One problem a rule found in a training plan or config.
 
     Attributes:
@@ -50,17 +52,25 @@ class Finding:
         'LRG001 lr below min Fix: lower min_learning_rate'
     """
 
-    code: str
-    severity: Severity
-    message: str
-    location: str = ""
-    fix: str = ""
-    field: str | None = None
-    value: Any = None
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "severity", Severity(self.severity))
+    def __init__(
+        self,
+        code: str,
+        severity: Severity | str,
+        message: str,
+        location: str = "",
+        fix: str = "",
+        field: str | None = None,
+        value: Any = None,
+        line: int | None = None,
+    ) -> None:
+        self.code = code
+        self.severity = Severity(severity)
+        self.message = message
+        self.location = location
+        self.fix = fix
+        self.field = field
+        self.value = value
+        self.line = line
 
     def render(self) -> str:
         """One line for people: code, message and fix."""
@@ -68,8 +78,7 @@ class Finding:
         return f"{text} Fix: {self.fix}" if self.fix else text
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Record):
     """A finding (or a training event) plus what the guard did, with values before and after.
 
     ``to_record()`` gives the JSON-lines record whose keys are part of the public contract:
@@ -77,21 +86,31 @@ class Decision:
     ``epoch`` or ``step`` when taken during training.
     """
 
-    rule: str
-    severity: Severity
-    action: Action
-    message: str
-    before: Any = None
-    after: Any = None
-    framework: str = ""
-    epoch: int | None = None
-    step: int | None = None
-    location: str = ""
-    fix: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "severity", Severity(self.severity))
-        object.__setattr__(self, "action", Action(self.action))
+    def __init__(
+        self,
+        rule: str,
+        severity: Severity | str,
+        action: Action | str,
+        message: str,
+        before: Any = None,
+        after: Any = None,
+        framework: str = "",
+        epoch: int | None = None,
+        step: int | None = None,
+        location: str = "",
+        fix: str = "",
+    ) -> None:
+        self.rule = rule
+        self.severity = Severity(severity)
+        self.action = Action(action)
+        self.message = message
+        self.before = before
+        self.after = after
+        self.framework = framework
+        self.epoch = epoch
+        self.step = step
+        self.location = location
+        self.fix = fix
 
     @classmethod
     def from_finding(
@@ -124,8 +143,7 @@ class Decision:
         """
         if problem is None or self.action != Action.ADJUSTED:
             return self
-        return replace(
-            self,
+        return self._replace(
             action=Action.WARNED,
             message=f"{self.message} Not applied: {problem}; the run keeps {self.before}.",
         )
@@ -133,12 +151,11 @@ class Decision:
     def to_record(self) -> dict[str, Any]:
         """The JSON-lines record (contract keys; ``epoch``/``step`` only when set)."""
         record: dict[str, Any] = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
+        for name, value in vars(self).items():
             if isinstance(value, Enum):
                 value = value.value
-            if value is not None or item.name in ("before", "after"):
-                record[item.name] = value
+            if value is not None or name in ("before", "after"):
+                record[name] = value
         return record
 
     def render(self) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from lrguard.records import Record
 from lrguard.safe_text import bounded_repr, shorten
 
 
-@dataclass(frozen=True)
-class ParsedNumber:
+class ParsedNumber(Record):
     """A value read as a number.
 
     Attributes:
@@ -19,9 +18,10 @@ class ParsedNumber:
         from_string: True when ``raw`` was a string such as YAML 1.1's ``"1e-5"``.
     """
 
-    raw: Any
-    value: float | None
-    from_string: bool = False
+    def __init__(self, raw: Any, value: float | None, from_string: bool = False) -> None:
+        self.raw = raw
+        self.value = value
+        self.from_string = from_string
 
     @property
     def is_number(self) -> bool:

@@ -2,24 +2,23 @@
 
 Integrations and config readers translate framework state into a plan; rules read only plans.
 Values are kept as given (a string from YAML stays a string) so rules can report them.
-Plain dataclasses (cheap to import for the command line); rules copy a plan with
-``copy.deepcopy`` before changing it and never mutate their input.
+Plain mutable records (``lrguard.records.Record``: cheap to build for the command line);
+``_replace`` makes a shallow copy with some values changed. Rules copy a plan with ``clone``
+(a deep copy) before changing it and never mutate their input.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from lrguard.defaults import DEFAULT_MIN_LR_RATIO
+from lrguard.records import Record
 
 if TYPE_CHECKING:  # plain data; only integrations that replay a scheduler build one
     from lrguard.trajectory import Trajectory
 
 
-@dataclass(kw_only=True)
-class ParamGroupPlan:
+class ParamGroupPlan(Record):
     """One optimizer param group: its initial rate and the minimum it must not go below.
 
     Attributes:
@@ -31,12 +30,22 @@ class ParamGroupPlan:
         min_lr_field: the setting the minimum comes from.
     """
 
-    index: int
-    lr: Any
-    name: str = ""
-    min_lr: Any = None
-    lr_field: str = "learning_rate"
-    min_lr_field: str = "min_learning_rate"
+    def __init__(
+        self,
+        *,
+        index: int,
+        lr: Any,
+        name: str = "",
+        min_lr: Any = None,
+        lr_field: str = "learning_rate",
+        min_lr_field: str = "min_learning_rate",
+    ) -> None:
+        self.index = index
+        self.lr = lr
+        self.name = name
+        self.min_lr = min_lr
+        self.lr_field = lr_field
+        self.min_lr_field = min_lr_field
 
     @property
     def label(self) -> str:
@@ -45,8 +54,7 @@ class ParamGroupPlan:
         return f"param group {self.index}{suffix}"
 
 
-@dataclass(kw_only=True)
-class AnnealingPlan:
+class AnnealingPlan(Record):
     """Reduce-on-plateau annealing as Flair's AnnealOnPlateau does it.
 
     Attributes:
@@ -58,16 +66,25 @@ class AnnealingPlan:
         with_restarts: reload the best model after annealing.
     """
 
-    factor: float = 0.5
-    patience: int = 3
-    initial_extra_patience: int = 0
-    cooldown: int = 0
-    mode: Literal["min", "max"] = "max"
-    with_restarts: bool = False
+    def __init__(
+        self,
+        *,
+        factor: float = 0.5,
+        patience: int = 3,
+        initial_extra_patience: int = 0,
+        cooldown: int = 0,
+        mode: Literal["min", "max"] = "max",
+        with_restarts: bool = False,
+    ) -> None:
+        self.factor = factor
+        self.patience = patience
+        self.initial_extra_patience = initial_extra_patience
+        self.cooldown = cooldown
+        self.mode = mode
+        self.with_restarts = with_restarts
 
 
-@dataclass(kw_only=True)
-class SchedulePlan:
+class SchedulePlan(Record):
     """A step-based learning-rate schedule (Hugging Face ``lr_scheduler_type``).
 
     Attributes:
@@ -79,15 +96,23 @@ class SchedulePlan:
         total_steps: optimizer steps, when known.
     """
 
-    name: Any
-    kwargs: Any = field(default_factory=dict)
-    warmup_steps: Any = 0
-    warmup_ratio: Any = None
-    total_steps: int | None = None
+    def __init__(
+        self,
+        *,
+        name: Any,
+        kwargs: Any = None,
+        warmup_steps: Any = 0,
+        warmup_ratio: Any = None,
+        total_steps: int | None = None,
+    ) -> None:
+        self.name = name
+        self.kwargs = {} if kwargs is None else kwargs
+        self.warmup_steps = warmup_steps
+        self.warmup_ratio = warmup_ratio
+        self.total_steps = total_steps
 
 
-@dataclass(kw_only=True)
-class MetricPlan:
+class MetricPlan(Record):
     """How a Hugging Face run judges its evaluations (as given, defaults filled in).
 
     Attributes:
@@ -97,13 +122,19 @@ class MetricPlan:
         load_best_model_at_end: ``load_best_model_at_end``.
     """
 
-    name: Any = None
-    greater_is_better: Any = None
-    load_best_model_at_end: Any = False
+    def __init__(
+        self,
+        *,
+        name: Any = None,
+        greater_is_better: Any = None,
+        load_best_model_at_end: Any = False,
+    ) -> None:
+        self.name = name
+        self.greater_is_better = greater_is_better
+        self.load_best_model_at_end = load_best_model_at_end
 
 
-@dataclass(kw_only=True)
-class DeepSpeedPlan:
+class DeepSpeedPlan(Record):
     """The DeepSpeed config a Hugging Face-style config names in ``deepspeed:``.
 
     Attributes:
@@ -115,12 +146,22 @@ class DeepSpeedPlan:
         looked_in: the files tried, for messages.
     """
 
-    given: str
-    path: str | None = None
-    problem: str | None = None
-    scheduler: Any = None
-    optimizer: Any = None
-    looked_in: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        *,
+        given: str,
+        path: str | None = None,
+        problem: str | None = None,
+        scheduler: Any = None,
+        optimizer: Any = None,
+        looked_in: list[str] | None = None,
+    ) -> None:
+        self.given = given
+        self.path = path
+        self.problem = problem
+        self.scheduler = scheduler
+        self.optimizer = optimizer
+        self.looked_in = [] if looked_in is None else looked_in
 
     @property
     def label(self) -> str:
@@ -128,8 +169,7 @@ class DeepSpeedPlan:
         return "deepspeed (inline)" if self.given == "<inline>" else self.given
 
 
-@dataclass(kw_only=True)
-class AcceleratePlan:
+class AcceleratePlan(Record):
     """How accelerate's ``AcceleratedScheduler`` steps a prepared scheduler (its ``step``:
     ``num_processes`` scheduler steps per optimizer step unless ``split_batches`` or
     ``step_scheduler_with_optimizer=False``).
@@ -145,10 +185,18 @@ class AcceleratePlan:
         4
     """
 
-    processes: int
-    step_with_optimizer: bool = True
-    split_batches: bool = False
-    optimizer_steps: int = 0
+    def __init__(
+        self,
+        *,
+        processes: int,
+        step_with_optimizer: bool = True,
+        split_batches: bool = False,
+        optimizer_steps: int = 0,
+    ) -> None:
+        self.processes = processes
+        self.step_with_optimizer = step_with_optimizer
+        self.split_batches = split_batches
+        self.optimizer_steps = optimizer_steps
 
     @property
     def steps_per_optimizer_step(self) -> int:
@@ -158,8 +206,7 @@ class AcceleratePlan:
         return 1
 
 
-@dataclass(kw_only=True)
-class ConfigSource:
+class ConfigSource(Record):
     """How ``lrguard check`` read a config file into the plan (None for live runs).
 
     Attributes:
@@ -181,21 +228,35 @@ class ConfigSource:
             written.
     """
 
-    kind: str = ""
-    steps_source: str | None = None
-    stray_keys: dict[str, Any] = field(default_factory=dict)
-    coerces_strings: bool = False
-    defaults: list[str] = field(default_factory=list)
-    renames: dict[str, str] = field(default_factory=dict)
-    invalid: list[dict[str, Any]] = field(default_factory=list)
-    duplicate_keys: dict[str, list[int]] = field(default_factory=dict)
-    deepspeed: DeepSpeedPlan | None = None
-    scheduler_keys: dict[str, Any] = field(default_factory=dict)
-    tool_settings: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        *,
+        kind: str = "",
+        steps_source: str | None = None,
+        stray_keys: dict[str, Any] | None = None,
+        coerces_strings: bool = False,
+        defaults: list[str] | None = None,
+        renames: dict[str, str] | None = None,
+        invalid: list[dict[str, Any]] | None = None,
+        duplicate_keys: dict[str, list[int]] | None = None,
+        deepspeed: DeepSpeedPlan | None = None,
+        scheduler_keys: dict[str, Any] | None = None,
+        tool_settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.steps_source = steps_source
+        self.stray_keys = {} if stray_keys is None else stray_keys
+        self.coerces_strings = coerces_strings
+        self.defaults = [] if defaults is None else defaults
+        self.renames = {} if renames is None else renames
+        self.invalid = [] if invalid is None else invalid
+        self.duplicate_keys = {} if duplicate_keys is None else duplicate_keys
+        self.deepspeed = deepspeed
+        self.scheduler_keys = {} if scheduler_keys is None else scheduler_keys
+        self.tool_settings = {} if tool_settings is None else tool_settings
 
 
-@dataclass(kw_only=True)
-class TrainingPlan:
+class TrainingPlan(Record):
     """A normalized description of one run, the input of every rule.
 
     Attributes:
@@ -236,33 +297,63 @@ class TrainingPlan:
         'param group 0'
     """
 
-    framework: str = ""
-    framework_version: str | None = None
-    param_groups: list[ParamGroupPlan] = field(default_factory=list)
-    annealing: AnnealingPlan | None = None
-    stops_at_min_lr: bool = False
-    guarded: bool = False
-    schedule: SchedulePlan | None = None
-    max_epochs: int | None = None
-    max_steps: int | None = None
-    evaluation: dict[str, Any] = field(default_factory=dict)
-    early_stopping: dict[str, Any] = field(default_factory=dict)
-    entry: str | None = None
-    learning_rate: Any = None
-    min_learning_rate: Any = None
-    annealing_given: dict[str, Any] | None = None
-    metric: MetricPlan = field(default_factory=MetricPlan)
-    optimizer: Any = None
-    pretrained: bool | None = None
-    min_lr_ratio: float = DEFAULT_MIN_LR_RATIO
-    source: ConfigSource | None = None
-    trajectory: Trajectory | None = None
-    accelerate: AcceleratePlan | None = None
-    locations: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    def __init__(
+        self,
+        *,
+        framework: str = "",
+        framework_version: str | None = None,
+        param_groups: list[ParamGroupPlan] | None = None,
+        annealing: AnnealingPlan | None = None,
+        stops_at_min_lr: bool = False,
+        guarded: bool = False,
+        schedule: SchedulePlan | None = None,
+        max_epochs: int | None = None,
+        max_steps: int | None = None,
+        evaluation: dict[str, Any] | None = None,
+        early_stopping: dict[str, Any] | None = None,
+        entry: str | None = None,
+        learning_rate: Any = None,
+        min_learning_rate: Any = None,
+        annealing_given: dict[str, Any] | None = None,
+        metric: MetricPlan | None = None,
+        optimizer: Any = None,
+        pretrained: bool | None = None,
+        min_lr_ratio: float = DEFAULT_MIN_LR_RATIO,
+        source: ConfigSource | None = None,
+        trajectory: Trajectory | None = None,
+        accelerate: AcceleratePlan | None = None,
+        locations: dict[str, str] | None = None,
+        lines: dict[str, int] | None = None,
+    ) -> None:
+        self.framework = framework
+        self.framework_version = framework_version
+        self.param_groups = [] if param_groups is None else param_groups
+        self.annealing = annealing
+        self.stops_at_min_lr = stops_at_min_lr
+        self.guarded = guarded
+        self.schedule = schedule
+        self.max_epochs = max_epochs
+        self.max_steps = max_steps
+        self.evaluation = {} if evaluation is None else evaluation
+        self.early_stopping = {} if early_stopping is None else early_stopping
+        self.entry = entry
+        self.learning_rate = learning_rate
+        self.min_learning_rate = min_learning_rate
+        self.annealing_given = annealing_given
+        self.metric = MetricPlan() if metric is None else metric
+        self.optimizer = optimizer
+        self.pretrained = pretrained
+        self.min_lr_ratio = min_lr_ratio
+        self.source = source
+        self.trajectory = trajectory
+        self.accelerate = accelerate
+        self.locations = {} if locations is None else locations
+        self.lines = {} if lines is None else lines
 
     def clone(self) -> TrainingPlan:
         """A deep copy, for rules that adjust a plan without touching their input."""
+        import copy  # on first use: ``lrguard check`` adjusts no plan (copy imports weakref)
+
         return copy.deepcopy(self)
 
     def where(self, field: str) -> str:

@@ -14,7 +14,6 @@ The JSON schema (version 1) is stable::
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -84,6 +83,8 @@ def render_json(reports: Sequence[FileReport]) -> str:
         "files": [file_record(r) for r in reports],
         "summary": summary_record(summarize(reports)),
     }
+    import json  # on first use: a check of a YAML config needs no json
+
     return json.dumps(doc, indent=2, allow_nan=False)
 
 
@@ -162,6 +163,8 @@ def render_statistics(reports: Sequence[FileReport], fmt: str = "text", quiet: b
     list of ``{"code", "name", "severity", "count"}``."""
     records = statistics_records(reports)
     if fmt == "json":
+        import json  # on first use: a check of a YAML config needs no json
+
         return json.dumps(records, indent=2)
     width = max((len(str(r["count"])) for r in records), default=1)
     lines = [

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +182,7 @@ class RunLog:
         Returns:
             The record, or None when a decision taken before training is recorded already.
         """
-        decision = replace(decision, framework=decision.framework or self.framework)
+        decision = decision._replace(framework=decision.framework or self.framework)
         record = decision.to_record()
         if self.seen(decision):
             return None
@@ -200,7 +199,7 @@ class RunLog:
         Returns:
             The record, or None when recorded already.
         """
-        decision = replace(decision, framework=decision.framework or self.framework)
+        decision = decision._replace(framework=decision.framework or self.framework)
         if self.seen(decision):
             return None
         record = decision.to_record()

@@ -24,9 +24,10 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from lrguard.records import Record
 
 KEYS = (
     "select",
@@ -46,21 +47,34 @@ class SettingsError(ValueError):
     """``[tool.lrguard]`` cannot be used; the message names the key and the fix."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """Values read from ``[tool.lrguard]`` (None: not set there)."""
 
-    path: Path | None = None
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    strict: bool | None = None
-    format: str | None = None
-    exclude: list[str] = field(default_factory=list)
-    world_size: int | None = None
-    kind: str | None = None
-    transformers_version: str | None = None
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    unsafe_fixes: bool = False
+    def __init__(
+        self,
+        path: Path | None = None,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        strict: bool | None = None,
+        format: str | None = None,
+        exclude: list[str] | None = None,
+        world_size: int | None = None,
+        kind: str | None = None,
+        transformers_version: str | None = None,
+        per_file_ignores: dict[str, list[str]] | None = None,
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.path = path
+        self.select = select
+        self.ignore = [] if ignore is None else ignore
+        self.strict = strict
+        self.format = format
+        self.exclude = [] if exclude is None else exclude
+        self.world_size = world_size
+        self.kind = kind
+        self.transformers_version = transformers_version
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.unsafe_fixes = unsafe_fixes
 
 
 def find_pyproject(start: Path) -> Path | None:

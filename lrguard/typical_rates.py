@@ -16,12 +16,12 @@ The range test (``find_learning_rate``) is the way to find the rate inside the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from lrguard.records import Record
 
-@dataclass(frozen=True)
-class TypicalRates:
+
+class TypicalRates(Record):
     """Learning rates of one optimizer family for one kind of training.
 
     Attributes:
@@ -35,13 +35,23 @@ class TypicalRates:
         source: where ``typical``, ``plausible`` and ``start`` come from.
     """
 
-    family: str
-    pretrained: bool
-    typical: tuple[float, float]
-    plausible: tuple[float, float]
-    start: float
-    established: bool
-    source: str
+    def __init__(
+        self,
+        family: str,
+        pretrained: bool,
+        typical: tuple[float, float],
+        plausible: tuple[float, float],
+        start: float,
+        established: bool,
+        source: str,
+    ) -> None:
+        self.family = family
+        self.pretrained = pretrained
+        self.typical = typical
+        self.plausible = plausible
+        self.start = start
+        self.established = established
+        self.source = source
 
     @property
     def kind(self) -> str:
@@ -101,8 +111,7 @@ TYPICAL_RATES: tuple[TypicalRates, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class DivergenceLimit:
+class DivergenceLimit(Record):
     """The rate from which an optimizer family diverges in every kind of training.
 
     Attributes:
@@ -111,9 +120,10 @@ class DivergenceLimit:
         source: why.
     """
 
-    family: str
-    at_or_above: float
-    source: str
+    def __init__(self, family: str, at_or_above: float, source: str) -> None:
+        self.family = family
+        self.at_or_above = at_or_above
+        self.source = source
 
 
 DIVERGENCE_LIMITS: tuple[DivergenceLimit, ...] = (

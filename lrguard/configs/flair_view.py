@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from lrguard.adapters.flair_kwargs import flair_plan
 from lrguard.configs.kinds import FLAIR_KEYS
 from lrguard.numbers import parse_number
 from lrguard.plan import TrainingPlan
+from lrguard.records import Record
 
 
-@dataclass
-class FlairView:
+class FlairView(Record):
     """A Flair config read into a plan.
 
     Attributes:
@@ -39,9 +38,12 @@ class FlairView:
             the plan uses Flair's default in their place.
     """
 
-    plan: TrainingPlan
-    key: str = ""
-    invalid: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(
+        self, plan: TrainingPlan, key: str = "", invalid: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.plan = plan
+        self.key = key
+        self.invalid = [] if invalid is None else invalid
 
 
 def _check_number(name: str, raw: Any, integer: bool, low: float, high: float | None) -> str | None:

@@ -20,8 +20,9 @@ assume. Mapping follows what the tools themselves do:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from lrguard.records import Record
 
 SCHEDULER_KWARG_NAMES = frozenset(
     {
@@ -41,8 +42,7 @@ SCHEDULER_KWARG_NAMES = frozenset(
 """Names that only mean something inside ``lr_scheduler_kwargs`` (or to Flair)."""
 
 
-@dataclass
-class ConfigFields:
+class ConfigFields(Record):
     """A config as ``TrainingArguments`` fields.
 
     Attributes:
@@ -61,15 +61,27 @@ class ConfigFields:
             written.
     """
 
-    args: dict[str, Any]
-    locations: dict[str, str] = field(default_factory=dict)
-    defaults: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-    coerces_strings: bool = False
-    schedule_unsupported: str | None = None
-    stray_keys: list[str] = field(default_factory=list)
-    dataset_steps: str | None = "hf"
-    tool_settings: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        args: dict[str, Any],
+        locations: dict[str, str] | None = None,
+        defaults: set[str] | None = None,
+        notes: list[str] | None = None,
+        coerces_strings: bool = False,
+        schedule_unsupported: str | None = None,
+        stray_keys: list[str] | None = None,
+        dataset_steps: str | None = "hf",
+        tool_settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.args = args
+        self.locations = {} if locations is None else locations
+        self.defaults = set() if defaults is None else defaults
+        self.notes = [] if notes is None else notes
+        self.coerces_strings = coerces_strings
+        self.schedule_unsupported = schedule_unsupported
+        self.stray_keys = [] if stray_keys is None else stray_keys
+        self.dataset_steps = dataset_steps
+        self.tool_settings = {} if tool_settings is None else tool_settings
 
     @property
     def renames(self) -> dict[str, str]:

@@ -23,8 +23,9 @@ optimizer as a string (see ``READERS``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from lrguard.records import Record
 
 KINDS = ("hf", "llamafactory", "axolotl", "flair", "deepspeed")
 """Config kinds ``lrguard check --kind`` accepts (``deepspeed``: a DeepSpeed JSON used on its
@@ -137,8 +138,7 @@ _INFERENCE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Reader:
+class Reader(Record):
     """The program that turns a config file into ``TrainingArguments``.
 
     Attributes:
@@ -148,8 +148,9 @@ class Reader:
             file may be read either way).
     """
 
-    name: str
-    converts: bool | None
+    def __init__(self, name: str, converts: bool | None) -> None:
+        self.name = name
+        self.converts = converts
 
 
 READERS = {
@@ -170,8 +171,7 @@ CONVERTING_READERS = "LLaMA-Factory, axolotl and TRL's TrlParser (trl <command> 
 """For messages: the readers that convert YAML 1.1 string numbers."""
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(Record):
     """The kind of a config, or why it is skipped.
 
     Attributes:
@@ -181,9 +181,10 @@ class Detection:
             or forced with ``--kind`` and taken from the kind).
     """
 
-    kind: str | None
-    reason: str
-    reader: str | None = None
+    def __init__(self, kind: str | None, reason: str, reader: str | None = None) -> None:
+        self.kind = kind
+        self.reason = reason
+        self.reader = reader
 
     @property
     def skipped(self) -> bool:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lrguard.configs.deepspeed import read_deepspeed
-from lrguard.configs.flair_view import flair_view
 from lrguard.configs.hf_view import (
     ConfigFields,
     read_axolotl_fields,
@@ -19,6 +17,7 @@ from lrguard.configs.kinds import KINDS, Detection, detect_kind, reader_of
 from lrguard.configs.reading import Document, UnusableConfig, read_document
 from lrguard.configs.steps import StepCount, StepOptions, count_steps
 from lrguard.plan import ConfigSource, DeepSpeedPlan, TrainingPlan
+from lrguard.records import Record
 
 CHECKED, SKIPPED, UNUSABLE = "checked", "skipped", "unusable"
 
@@ -42,8 +41,7 @@ SCHEDULE_KEYS = {
 """The schedule settings of each kind that a DeepSpeed ``scheduler`` section overrides."""
 
 
-@dataclass
-class ConfigResult:
+class ConfigResult(Record):
     """What reading one file gave.
 
     Attributes:
@@ -61,16 +59,29 @@ class ConfigResult:
             ``lrguard.configs.kinds.READERS``), None unless checked.
     """
 
-    path: Path
-    status: str
-    reason: str
-    kind: str | None = None
-    plan: TrainingPlan | None = None
-    steps: StepCount | None = None
-    notes: list[str] = field(default_factory=list)
-    schedule_unsupported: str | None = None
-    document: Document | None = None
-    reader: str | None = None
+    def __init__(
+        self,
+        path: Path,
+        status: str,
+        reason: str,
+        kind: str | None = None,
+        plan: TrainingPlan | None = None,
+        steps: StepCount | None = None,
+        notes: list[str] | None = None,
+        schedule_unsupported: str | None = None,
+        document: Document | None = None,
+        reader: str | None = None,
+    ) -> None:
+        self.path = path
+        self.status = status
+        self.reason = reason
+        self.kind = kind
+        self.plan = plan
+        self.steps = steps
+        self.notes = [] if notes is None else notes
+        self.schedule_unsupported = schedule_unsupported
+        self.document = document
+        self.reader = reader
 
     def line_of(self, field_name: str | None) -> int | None:
         """The line in the file of a plan field (or of its closest parent key)."""
@@ -174,10 +185,12 @@ def build_result(doc: Document, detection: Detection, options: StepOptions) -> C
         return ConfigResult(doc.path, SKIPPED, detection.reason, document=doc)
     kind = detection.kind
     if kind == "flair":
+        from lrguard.configs.flair_view import flair_view  # on first use: Flair configs only
+
         view = flair_view(doc.data, whole_file=not any(k.startswith("flair_") for k in doc.data))
         prefix = f"{view.key}." if view.key else ""
         locations = {name: f"{prefix}{name}" for name in _flair_fields(view.plan)}
-        plan = replace(view.plan, locations=locations, lines=_lines(doc, locations))
+        plan = view.plan._replace(locations=locations, lines=_lines(doc, locations))
         invalid = [{**item, "location": f"{prefix}{item['field']}"} for item in view.invalid]
         plan.source = ConfigSource(kind=kind, invalid=invalid, duplicate_keys=doc.duplicates)
         return ConfigResult(doc.path, CHECKED, detection.reason, kind, plan, document=doc)

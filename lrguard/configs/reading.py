@@ -12,15 +12,15 @@ Python tags, a binary or a very large file): ``UnusableConfig.config_like`` tell
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from lrguard.records import Record
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -38,13 +38,13 @@ JSON_SUFFIXES = (".json",)
 CONFIG_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES
 
 
-TRAINING_SETTING = re.compile(
-    r"""^[ \t\-{,]*["']?(learning_rate|lr|lr_scheduler_type|lr_scheduler|lr_scheduler_kwargs|"""
+TRAINING_SETTING = (
+    r"""(?m)^[ \t\-{,]*["']?(learning_rate|lr|lr_scheduler_type|lr_scheduler|lr_scheduler_kwargs|"""
     r"warmup_steps|warmup_ratio|min_learning_rate|min_lr|num_train_epochs|num_epochs|"
-    r"""max_epochs|max_steps|flair_train|flair_fine_tune|flair_train_custom)["']?[ \t]*:""",
-    re.MULTILINE,
+    r"""max_epochs|max_steps|flair_train|flair_fine_tune|flair_train_custom)["']?[ \t]*:"""
 )
-"""A training setting written as a key (YAML or JSON), at the start of a line."""
+"""A training setting written as a key (YAML or JSON), at the start of a line: a pattern
+compiled on first use (only a file that cannot be read is searched for one)."""
 
 TEMPLATE_MARKERS = ("{{", "{%")
 """Helm / Go / Jinja template syntax: such a file is rendered into YAML by its tool first."""
@@ -59,7 +59,7 @@ def training_setting_in(text: str) -> str | None:
         >>> training_setting_in('{"text": "learning_rate is high", "label": 1}') is None
         True
     """
-    match = TRAINING_SETTING.search(text)
+    match = re.search(TRAINING_SETTING, text)
     return match.group(1) if match else None
 
 
@@ -88,8 +88,7 @@ def _not_a_config(err: UnusableConfig, text: str) -> UnusableConfig:
     return err
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(Record):
     """A config file read into memory.
 
     Attributes:
@@ -101,11 +100,19 @@ class Document:
             one mapping (the parser keeps the last; ``lines`` points there).
     """
 
-    path: Path
-    data: dict[str, Any]
-    lines: dict[str, int] = field(default_factory=dict)
-    syntax: str = "yaml"
-    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    def __init__(
+        self,
+        path: Path,
+        data: dict[str, Any],
+        lines: dict[str, int] | None = None,
+        syntax: str = "yaml",
+        duplicates: dict[str, tuple[int, ...]] | None = None,
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.lines = {} if lines is None else lines
+        self.syntax = syntax
+        self.duplicates = {} if duplicates is None else duplicates
 
     def line(self, key_path: str) -> int | None:
         """The line of ``key_path`` or of its closest parent that has one."""
@@ -285,6 +292,8 @@ def loads_json(text: str) -> Any:
         ...
         lrguard.configs.reading.UnusableConfig: nested more than 100 levels deep: ...
     """
+    import json  # on first use: a check of a YAML config needs no json
+
     try:
         return check_json_limits(text, json.loads)
     except json.JSONDecodeError as err:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from lrguard.numbers import parse_number
+from lrguard.records import Record
 
 HF_DEFAULTS = {
     "per_device_train_batch_size": 8,
@@ -22,8 +22,7 @@ HF_DEFAULTS = {
 """``TrainingArguments`` defaults the step count depends on."""
 
 
-@dataclass(frozen=True)
-class StepOptions:
+class StepOptions(Record):
     """What the command line says about the run's length.
 
     Attributes:
@@ -32,13 +31,15 @@ class StepOptions:
         world_size: data-parallel processes (``--world-size``), 1 by default.
     """
 
-    steps: int | None = None
-    dataset_size: int | None = None
-    world_size: int = 1
+    def __init__(
+        self, steps: int | None = None, dataset_size: int | None = None, world_size: int = 1
+    ) -> None:
+        self.steps = steps
+        self.dataset_size = dataset_size
+        self.world_size = world_size
 
 
-@dataclass(frozen=True)
-class StepCount:
+class StepCount(Record):
     """Total optimizer steps, or None with the reason.
 
     Attributes:
@@ -46,8 +47,9 @@ class StepCount:
         source: where it comes from, or why it is unknown (for people).
     """
 
-    total: int | None
-    source: str
+    def __init__(self, total: int | None, source: str) -> None:
+        self.total = total
+        self.source = source
 
     @property
     def known(self) -> bool:

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from lrguard.findings import Finding, Severity
 from lrguard.plan import TrainingPlan
+from lrguard.records import Record
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
@@ -37,21 +37,21 @@ CheckFn = Callable[[TrainingPlan], Iterable[Finding]]
 AdjustFn = Callable[[TrainingPlan, Finding, "GuardPolicy"], "Adjustment"]
 
 
-@dataclass(frozen=True)
-class Adjustment:
+class Adjustment(Record):
     """The result of fixing one finding: the new plan and the values before and after."""
 
-    plan: TrainingPlan
-    before: Any
-    after: Any
+    def __init__(self, plan: TrainingPlan, before: Any, after: Any) -> None:
+        self.plan = plan
+        self.before = before
+        self.after = after
 
 
 DOC_SECTIONS = ("what", "why", "example", "fix")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A rule's identity, documentation and check.
+class Rule(Record):
+    """A rule's identity, documentation and check (``_replace`` copies it with some values
+    changed).
 
     Attributes:
         code: stable code, ``LRG`` + 3 digits.
@@ -77,20 +77,37 @@ class Rule:
             ``adjust`` can fix this finding (None: every finding, when ``adjust`` is set).
     """
 
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    what: str
-    why: str
-    example: str
-    fix: str
-    corrected: str = ""
-    example_kind: Literal["config", "torch", "range_test"] = "config"
-    check: CheckFn | None = None
-    adjust: AdjustFn | None = None
-    always_adjust: bool = False
-    can_adjust: Callable[[Finding], bool] | None = None
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        severity: Severity,
+        summary: str,
+        what: str,
+        why: str,
+        example: str,
+        fix: str,
+        corrected: str = "",
+        example_kind: Literal["config", "torch", "range_test"] = "config",
+        check: CheckFn | None = None,
+        adjust: AdjustFn | None = None,
+        always_adjust: bool = False,
+        can_adjust: Callable[[Finding], bool] | None = None,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.what = what
+        self.why = why
+        self.example = example
+        self.fix = fix
+        self.corrected = corrected
+        self.example_kind = example_kind
+        self.check = check
+        self.adjust = adjust
+        self.always_adjust = always_adjust
+        self.can_adjust = can_adjust
 
     def fixes(self, finding: Finding) -> bool:
         """True when ``adjust`` can fix ``finding``."""
@@ -172,6 +189,40 @@ RULE_MODULES: dict[str, str] = {
 }
 """Every rule code and the module of this package that defines it, in code order. A new rule
 module is added here (the test suite fails when a rule module and this table disagree)."""
+
+RUN_ONLY = frozenset(
+    {"LRG009", "LRG010", "LRG022", "LRG090"} | {f"LRG06{digit}" for digit in range(10)}
+)
+"""Rules about a run rather than its settings: training events (annealed, stopped, a range
+test's suggestion; no ``check``) and a real scheduler's replayed trajectory (LRG060 - LRG069,
+silent while ``TrainingPlan.trajectory`` is None)."""
+
+DEEPSPEED_RULES = frozenset(f"LRG08{digit}" for digit in range(7))
+"""Rules about the DeepSpeed config a plan names: silent while ``ConfigSource.deepspeed`` is
+None."""
+
+AXOLOTL_RULES = frozenset({"LRG070", "LRG071", "LRG072", "LRG073"})
+"""Rules about axolotl's own schedule settings: silent on a plan of another config kind."""
+
+
+def rules_silent_on(plan: TrainingPlan) -> frozenset[str]:
+    """The codes of the rules that cannot find anything in ``plan``: those about a run when it
+    has no replayed trajectory, DeepSpeed's without a DeepSpeed config, axolotl's on another
+    kind. ``lrguard check`` does not import them (the test suite runs them on every example
+    and corpus config to show they stay silent there).
+
+    Example:
+        >>> sorted(rules_silent_on(TrainingPlan(framework="hf")))[:2]
+        ['LRG009', 'LRG010']
+    """
+    silent = set(RUN_ONLY) if plan.trajectory is None else set()
+    source = plan.source
+    if source is None or source.deepspeed is None:
+        silent |= DEEPSPEED_RULES
+    if source is None or source.kind != "axolotl":
+        silent |= AXOLOTL_RULES
+    return frozenset(silent)
+
 
 _REGISTRY: dict[str, Rule] = {}
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number
 from lrguard.plan import DeepSpeedPlan, TrainingPlan
+from lrguard.records import Record
 from lrguard.rules._hf import read_schedule
 from lrguard.schedules.table import major_version
 
@@ -34,8 +34,7 @@ DS_EXAMPLE_HEAD = (
 """The Hugging Face settings every DeepSpeed rule example starts with."""
 
 
-@dataclass(frozen=True)
-class DsView:
+class DsView(Record):
     """A plan's DeepSpeed scheduler read for the rules.
 
     Attributes:
@@ -51,16 +50,29 @@ class DsView:
         standalone: the DeepSpeed config is checked on its own (no ``TrainingArguments``).
     """
 
-    plan: TrainingPlan
-    deepspeed: DeepSpeedPlan
-    type: Any
-    spec: DeepSpeedScheduleSpec | None
-    params: dict[str, Any]
-    lr: float | None
-    total: int | None
-    warmup: int | None
-    major: int | None
-    standalone: bool = False
+    def __init__(
+        self,
+        plan: TrainingPlan,
+        deepspeed: DeepSpeedPlan,
+        type: Any,
+        spec: DeepSpeedScheduleSpec | None,
+        params: dict[str, Any],
+        lr: float | None,
+        total: int | None,
+        warmup: int | None,
+        major: int | None,
+        standalone: bool = False,
+    ) -> None:
+        self.plan = plan
+        self.deepspeed = deepspeed
+        self.type = type
+        self.spec = spec
+        self.params = params
+        self.lr = lr
+        self.total = total
+        self.warmup = warmup
+        self.major = major
+        self.standalone = standalone
 
     @property
     def lr_name(self) -> str:

@@ -9,11 +9,11 @@ rule checks it; the four rules differ only in the consequence they describe.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, tidy
 from lrguard.plan import TrainingPlan
+from lrguard.records import Record
 from lrguard.rules import Adjustment
 from lrguard.rules._hf import (
     ScheduleReading,
@@ -42,13 +42,13 @@ def own_name(plan: TrainingPlan, name: str) -> str:
     return renames.get(name, name)
 
 
-@dataclass(frozen=True)
-class FloorAtPeak:
+class FloorAtPeak(Record):
     """A floor at (``above`` False) or above (``above`` True) the peak learning rate."""
 
-    view: ScheduleReading
-    floor: Floor
-    above: bool
+    def __init__(self, view: ScheduleReading, floor: Floor, above: bool) -> None:
+        self.view = view
+        self.floor = floor
+        self.above = above
 
     @property
     def peak(self) -> float:

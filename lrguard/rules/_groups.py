@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lrguard.findings import Finding
 from lrguard.numbers import ParsedNumber, parse_number, tidy
 from lrguard.plan import ParamGroupPlan, TrainingPlan
+from lrguard.records import Record
 from lrguard.rules import Adjustment
 
 if TYPE_CHECKING:  # the policy is pydantic: not imported on the command line's path
     from lrguard.policy import GuardPolicy
 
 
-@dataclass(frozen=True)
-class GroupNumbers:
+class GroupNumbers(Record):
     """A param group with its rate and minimum read as numbers."""
 
-    group: ParamGroupPlan
-    lr: ParsedNumber
-    min_lr: ParsedNumber | None
+    def __init__(
+        self, group: ParamGroupPlan, lr: ParsedNumber, min_lr: ParsedNumber | None
+    ) -> None:
+        self.group = group
+        self.lr = lr
+        self.min_lr = min_lr
 
 
 def group_numbers(plan: TrainingPlan) -> Iterator[GroupNumbers]:

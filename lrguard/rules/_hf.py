@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from lrguard.adapters.hf_args import is_hf_plan
@@ -15,6 +13,7 @@ from lrguard.configs.reading import UnusableConfig, check_json_limits
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt, parse_number, tidy
 from lrguard.plan import TrainingPlan
+from lrguard.records import Record
 from lrguard.rules import Adjustment
 from lrguard.schedules.closed_form import ScheduleError
 from lrguard.schedules.table import (
@@ -79,6 +78,8 @@ def _read_json_kwargs(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     """``read_kwargs`` of JSON text, parsed once however many rules ask (callers copy)."""
     if not raw.strip():
         return {}, None
+    import json  # on first use: a check of a YAML config needs no json
+
     try:
         loaded = check_json_limits(raw, json.loads)
     except json.JSONDecodeError as err:
@@ -101,18 +102,26 @@ def _string_keys(kwargs: dict[Any, Any]) -> tuple[dict[str, Any] | None, str | N
     return kwargs, None
 
 
-@dataclass(frozen=True)
-class ScheduleReading:
+class ScheduleReading(Record):
     """A Hugging Face plan's schedule read for the rules: ``lr_scheduler_type`` with its entry
     in the schedule table, ``lr_scheduler_kwargs`` as a dict, the peak rate and the step
     count (``read_schedule``)."""
 
-    plan: TrainingPlan
-    name: Any
-    spec: ScheduleSpec | None
-    kwargs: dict[str, Any] | None
-    lr: ParsedNumber
-    total: int | None
+    def __init__(
+        self,
+        plan: TrainingPlan,
+        name: Any,
+        spec: ScheduleSpec | None,
+        kwargs: dict[str, Any] | None,
+        lr: ParsedNumber,
+        total: int | None,
+    ) -> None:
+        self.plan = plan
+        self.name = name
+        self.spec = spec
+        self.kwargs = kwargs
+        self.lr = lr
+        self.total = total
 
     @property
     def version(self) -> str | None:
@@ -259,6 +268,8 @@ def finding(
     parent = field.partition(".")[0]
     line = plan.lines.get(field, plan.lines.get(parent))
     if not isinstance(value, str | int | float | bool | type(None)):
+        import json  # on first use: a check of a YAML config needs no json
+
         value = json.loads(json.dumps(value, default=str))
     return Finding(
         code=code,

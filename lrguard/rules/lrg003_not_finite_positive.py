@@ -7,7 +7,6 @@ Param groups, Hugging Face ``learning_rate``, and the scheduler kwargs that set 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import ParsedNumber, fmt
@@ -84,8 +83,7 @@ def _floor_kwarg_findings(plan: TrainingPlan) -> Iterator[Finding]:
     for found in kwarg_domain_findings(plan, CODE, floors=True):
         written = found.location or ""
         if floor is not None and kwarg_key(found) in floor.relative and "." not in written:
-            found = replace(
-                found,
+            found = found._replace(
                 fix=f"Set {written}: {plan.min_lr_ratio:g} (a fraction < 1 of the peak), "
                 "or 0 to decay fully.",
             )

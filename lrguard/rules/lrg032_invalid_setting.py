@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import replace
 
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt, parse_number, tidy
@@ -173,20 +172,16 @@ def for_version(finding_: Finding, plan: TrainingPlan, version: str) -> Finding 
     any other finding unchanged. Not for axolotl, which reads ``warmup_steps`` itself."""
     if finding_.code != CODE or finding_.field != FRACTIONAL_WARMUP:
         return finding_
-    plan = plan.clone()
-    plan.framework_version = version
-    graded = next(fractional_warmup(plan), None)
+    graded = next(fractional_warmup(plan._replace(framework_version=version)), None)
     if graded is None:
         return None
-    return replace(finding_, severity=graded.severity, message=graded.message, fix=graded.fix)
+    return finding_._replace(severity=graded.severity, message=graded.message, fix=graded.fix)
 
 
 def for_version_findings(plan: TrainingPlan, version: str) -> Iterator[Finding]:
     """Findings that only the transformers ``version`` the run uses makes true (a
     ``warmup_ratio`` that version removed)."""
-    plan = plan.clone()
-    plan.framework_version = version
-    yield from removed_warmup_ratio(plan)
+    yield from removed_warmup_ratio(plan._replace(framework_version=version))
 
 
 def check_invalid_settings(plan: TrainingPlan) -> Iterator[Finding]:

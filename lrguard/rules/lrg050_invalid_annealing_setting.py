@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lrguard.adapters.flair_kwargs import annealing_problems
 from lrguard.findings import Finding, Severity
 from lrguard.numbers import fmt
 from lrguard.plan import TrainingPlan
@@ -18,6 +17,9 @@ def check_annealing_settings(plan: TrainingPlan) -> Iterator[Finding]:
     raw = plan.annealing_given
     if not isinstance(raw, dict):
         return
+    # on first use: only Flair's annealing settings need the Flair adapter
+    from lrguard.adapters.flair_kwargs import annealing_problems
+
     for field, value, wanted in annealing_problems(raw):
         yield Finding(
             code=CODE,

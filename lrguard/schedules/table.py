@@ -30,10 +30,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from lrguard.defaults import POLYNOMIAL_LR_END
+from lrguard.records import Record
 from lrguard.schedules import closed_form as cf
 from lrguard.schedules.closed_form import ScheduleError
 
@@ -52,8 +52,7 @@ REQUIRED: Any = _Required()
 """Marker for a kwarg without a default."""
 
 
-@dataclass(frozen=True)
-class Domain:
+class Domain(Record):
     """The values a kwarg accepts.
 
     Attributes:
@@ -64,12 +63,21 @@ class Domain:
     ``None`` (null) is never checked: it stands for the schedule's own default.
     """
 
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    whole: bool = False
-    choices: tuple[str, ...] = ()
+    def __init__(
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        high_open: bool = False,
+        whole: bool = False,
+        choices: tuple[str, ...] = (),
+    ) -> None:
+        self.low = low
+        self.high = high
+        self.low_open = low_open
+        self.high_open = high_open
+        self.whole = whole
+        self.choices = choices
 
     def describe(self) -> str:
         """The domain in words, for messages ('a number in (0, 1)')."""
@@ -104,8 +112,7 @@ COUNT = Domain(low=0.0, whole=True)
 ANY_INT = Domain(whole=True)
 
 
-@dataclass(frozen=True)
-class FloorSpec:
+class FloorSpec(Record):
     """Where a schedule's floor (the lowest rate it decays to) comes from.
 
     When no key is given, the default of the first key (in ``ScheduleSpec.kwargs``) applies;
@@ -117,13 +124,15 @@ class FloorSpec:
         rule: the code of the rule that checks the floor against the peak.
     """
 
-    keys: tuple[str, ...] = ()
-    relative: tuple[str, ...] = ()
-    rule: str | None = None
+    def __init__(
+        self, keys: tuple[str, ...] = (), relative: tuple[str, ...] = (), rule: str | None = None
+    ) -> None:
+        self.keys = keys
+        self.relative = relative
+        self.rule = rule
 
 
-@dataclass(frozen=True)
-class Floor:
+class Floor(Record):
     """A schedule's floor, read from its kwargs.
 
     Attributes:
@@ -134,15 +143,17 @@ class Floor:
         relative: ``raw`` is a fraction of the peak.
     """
 
-    key: str | None
-    raw: Any
-    value: float
-    given: bool
-    relative: bool
+    def __init__(
+        self, key: str | None, raw: Any, value: float, given: bool, relative: bool
+    ) -> None:
+        self.key = key
+        self.raw = raw
+        self.value = value
+        self.given = given
+        self.relative = relative
 
 
-@dataclass(frozen=True)
-class ScheduleSpec:
+class ScheduleSpec(Record):
     """One ``SchedulerType`` of one transformers major version.
 
     Attributes:
@@ -162,18 +173,33 @@ class ScheduleSpec:
             square root).
     """
 
-    name: str
-    function: str
-    kwargs: Mapping[str, Any]
-    domains: Mapping[str, Domain] = field(default_factory=dict)
-    one_of: tuple[tuple[str, ...], ...] = ()
-    ignores_kwargs: bool = False
-    uses_warmup: bool = True
-    metric_driven: bool = False
-    closed_form: Callable[..., Any] | None = None
-    needs_total_steps: bool = True
-    needs_learning_rate: bool = False
-    floor: FloorSpec | None = None
+    def __init__(
+        self,
+        name: str,
+        function: str,
+        kwargs: Mapping[str, Any],
+        domains: Mapping[str, Domain] | None = None,
+        one_of: tuple[tuple[str, ...], ...] = (),
+        ignores_kwargs: bool = False,
+        uses_warmup: bool = True,
+        metric_driven: bool = False,
+        closed_form: Callable[..., Any] | None = None,
+        needs_total_steps: bool = True,
+        needs_learning_rate: bool = False,
+        floor: FloorSpec | None = None,
+    ) -> None:
+        self.name = name
+        self.function = function
+        self.kwargs = kwargs
+        self.domains = {} if domains is None else domains
+        self.one_of = one_of
+        self.ignores_kwargs = ignores_kwargs
+        self.uses_warmup = uses_warmup
+        self.metric_driven = metric_driven
+        self.closed_form = closed_form
+        self.needs_total_steps = needs_total_steps
+        self.needs_learning_rate = needs_learning_rate
+        self.floor = floor
 
     @property
     def required(self) -> tuple[str, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import json
 import re
@@ -95,7 +94,7 @@ def test_each_module_registers_the_rule_the_table_names():
 def test_a_rule_the_table_does_not_list_is_refused():
     rule = get_rule("LRG009")
     with pytest.raises(ValueError, match="not in RULE_MODULES"):
-        register(dataclasses.replace(rule, code="LRG999", name="not-in-the-table"))
+        register(rule._replace(code="LRG999", name="not-in-the-table"))
 
 
 def _loaded_after(code: str) -> tuple[list[str], list[str]]:
