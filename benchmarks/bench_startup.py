@@ -117,10 +117,10 @@ def paired(
     return out
 
 
-def stdlib_of_a_check(python: str, env: dict[str, str]) -> list[str]:
-    """The top-level modules a check imports that ``import yaml`` does not, lrguard's aside."""
+def _words_printed(python: str, env: dict[str, str], code: str) -> list[str]:
+    """What ``code`` prints, run on ``CONFIG`` in a fresh interpreter, split into words."""
     done = subprocess.run(
-        [python, "-c", _STDLIB_OF_A_CHECK, str(CONFIG)],
+        [python, "-c", code, str(CONFIG)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -128,6 +128,11 @@ def stdlib_of_a_check(python: str, env: dict[str, str]) -> list[str]:
         check=True,
     )
     return done.stdout.split()
+
+
+def stdlib_of_a_check(python: str, env: dict[str, str]) -> list[str]:
+    """The top-level modules a check imports that ``import yaml`` does not, lrguard's aside."""
+    return _words_printed(python, env, _STDLIB_OF_A_CHECK)
 
 
 def stages(python: str, env: dict[str, str], pairs: int) -> list[tuple[str, float]]:
@@ -182,15 +187,7 @@ def import_leaders(
 
 def rules_of_a_check(python: str, env: dict[str, str]) -> tuple[int, int]:
     """How many rule modules a check of ``CONFIG`` imports, of how many."""
-    done = subprocess.run(
-        [python, "-c", _RULES_OF_A_CHECK, str(CONFIG)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded, total = done.stdout.split()
+    loaded, total = _words_printed(python, env, _RULES_OF_A_CHECK)
     return int(loaded), int(total)
 
 

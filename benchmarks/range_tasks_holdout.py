@@ -19,10 +19,7 @@ import torch
 from benchmarks.range_tasks import (
     ADAM_DEFAULT,
     FINE_TUNE_DEFAULT,
-    SEED,
     SGD_DEFAULT,
-    TOPICS,
-    VOCAB,
     HFFineTune,
     HFTask,
     IdData,
@@ -33,7 +30,7 @@ from benchmarks.range_tasks_report import (
     SGD_MOMENTUM_DEFAULT,
     TorchMLPMomentum,
     _parity,
-    pretrain_topics,
+    pretrained_llama,
 )
 
 
@@ -216,24 +213,8 @@ class HFLlamaFullFineTune(HFTask):
 
     def __init__(self) -> None:
         super().__init__()
-        from transformers import LlamaConfig, LlamaForSequenceClassification
-
         self._pretrained = tempfile.TemporaryDirectory()
-        torch.manual_seed(SEED)
-        config = LlamaConfig(
-            vocab_size=VOCAB,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            max_position_embeddings=32,
-            num_labels=TOPICS,
-            pad_token_id=0,
-        )
-        self.pretrain_accuracy = pretrain_topics(
-            LlamaForSequenceClassification(config), self._pretrained.name
-        )
+        self.pretrain_accuracy = pretrained_llama(self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
         def pairs(data: IdData) -> IdData:

@@ -170,6 +170,26 @@ def pretrained_word_bert(directory: str, *, hidden: int = 32, layers: int = 2) -
     return accuracy
 
 
+def pretrained_llama(directory: str) -> float:
+    """A 2-layer Llama (hidden 32) over the topic ids, pre-trained on 4-topic classification
+    (``pretrain_topics``) and saved to ``directory``; its dev accuracy."""
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    torch.manual_seed(SEED)
+    config = LlamaConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=32,
+        num_labels=TOPICS,
+        pad_token_id=0,
+    )
+    return pretrain_topics(LlamaForSequenceClassification(config), directory)
+
+
 # --- Flair ------------------------------------------------------------------------------------
 
 
@@ -279,23 +299,8 @@ class HFLlamaLoRA(HFTask):
 
     def __init__(self) -> None:
         super().__init__()
-        from transformers import LlamaConfig, LlamaForSequenceClassification
-
         self._pretrained = tempfile.TemporaryDirectory()
-        torch.manual_seed(SEED)
-        config = LlamaConfig(
-            vocab_size=VOCAB,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            max_position_embeddings=32,
-            num_labels=TOPICS,
-            pad_token_id=0,
-        )
-        model = LlamaForSequenceClassification(config)
-        self.pretrain_accuracy = pretrain_topics(model, self._pretrained.name)
+        self.pretrain_accuracy = pretrained_llama(self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
         return (
