@@ -675,16 +675,25 @@ class HFTask:
             )
 
 
-def _bert_config(num_labels: int) -> Any:
+def _bert_config(
+    num_labels: int,
+    *,
+    hidden: int = 32,
+    layers: int = 2,
+    vocab: int = VOCAB,
+    max_positions: int = 16,
+) -> Any:
+    """The benchmark's small BERTs: 4 heads, a feed-forward twice the hidden size, dropout
+    0.1."""
     from transformers import BertConfig
 
     return BertConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
         num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=16,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=max_positions,
         num_labels=num_labels,
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.1,

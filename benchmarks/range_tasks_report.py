@@ -144,18 +144,12 @@ def pretrain_topics(model: Any, directory: str) -> float:
 def pretrained_word_bert(directory: str, *, hidden: int = 32, layers: int = 2) -> float:
     """A BERT over ``word_tokenizer`` pre-trained on 4-topic classification (4000 examples,
     3 epochs, lr 1e-3), saved with its tokenizer to ``directory``; its dev accuracy."""
-    from transformers import BertConfig, BertForSequenceClassification
+    from transformers import BertForSequenceClassification
 
     tokenizer = word_tokenizer()
     torch.manual_seed(SEED)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        intermediate_size=2 * hidden,
-        max_position_embeddings=32,
-        num_labels=TOPICS,
+    config = _bert_config(
+        TOPICS, hidden=hidden, layers=layers, vocab=len(tokenizer), max_positions=32
     )
     model = BertForSequenceClassification(config)
     accuracy = pretrain(
@@ -351,20 +345,11 @@ class HFWideFineTune(HFTask):
 
     def __init__(self) -> None:
         super().__init__()
-        from transformers import BertConfig, BertForSequenceClassification
+        from transformers import BertForSequenceClassification
 
         self._pretrained = tempfile.TemporaryDirectory()
         torch.manual_seed(SEED)
-        config = BertConfig(
-            vocab_size=VOCAB,
-            hidden_size=64,
-            num_hidden_layers=4,
-            num_attention_heads=4,
-            intermediate_size=128,
-            max_position_embeddings=16,
-            num_labels=TOPICS,
-        )
-        model = BertForSequenceClassification(config)
+        model = BertForSequenceClassification(_bert_config(TOPICS, hidden=64, layers=4))
         self.pretrain_accuracy = pretrain_topics(model, self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
