@@ -528,6 +528,11 @@ def topic_ids(n: int, seed: int, *, noise: float, signal: int = 2) -> IdData:
 VOCAB = FIRST_WORD + TOPICS * TOPIC_WORDS + FILLERS
 
 
+def topic_pairs(data: IdData) -> IdData:
+    """The same texts labelled by which pair of topics they are about (0-1 or 2-3)."""
+    return IdData(data.ids, data.labels // 2)
+
+
 def _accuracy(pred: Any) -> dict[str, float]:
     logits, labels = pred
     return {"accuracy": float((logits.argmax(-1) == labels).mean())}
@@ -755,12 +760,9 @@ class HFFineTune(HFTask):
         self.pretrain(self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
-        def pairs(data: IdData) -> IdData:
-            return IdData(data.ids, data.labels // 2)
-
         return (
-            pairs(topic_ids(256, 41, noise=0.1, signal=2)),
-            pairs(topic_ids(500, 42, noise=0.1, signal=2)),
+            topic_pairs(topic_ids(256, 41, noise=0.1, signal=2)),
+            topic_pairs(topic_ids(500, 42, noise=0.1, signal=2)),
         )
 
     def pretrain(self, directory: str) -> None:

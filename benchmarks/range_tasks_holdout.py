@@ -25,6 +25,7 @@ from benchmarks.range_tasks import (
     IdData,
     TaskSpec,
     topic_ids,
+    topic_pairs,
 )
 from benchmarks.range_tasks_report import (
     SGD_MOMENTUM_DEFAULT,
@@ -217,12 +218,9 @@ class HFLlamaFullFineTune(HFTask):
         self.pretrain_accuracy = pretrained_llama(self._pretrained.name)
 
     def make_data(self) -> tuple[IdData, IdData]:
-        def pairs(data: IdData) -> IdData:
-            return IdData(data.ids, data.labels // 2)
-
         return (
-            pairs(topic_ids(256, 91, noise=0.1, signal=2)),
-            pairs(topic_ids(500, 92, noise=0.1, signal=2)),
+            topic_pairs(topic_ids(256, 91, noise=0.1, signal=2)),
+            topic_pairs(topic_ids(500, 92, noise=0.1, signal=2)),
         )
 
     def build(self) -> Any:
