@@ -54,7 +54,7 @@ from typing import Any
 
 from lrguard.range_test.smoothing import debiased_ema
 from lrguard.range_test.sweep import SweepSettings
-from lrguard.typical_rates import optimizer_family
+from lrguard.typical_rates import optimizer_family, typical_rates
 
 LOWEST_DIVISOR = 5.0
 """``lrguard``, adaptive optimizers: with a descent, the lowest loss's rate is divided by
@@ -69,6 +69,11 @@ divided by this."""
 
 SGD_EDGE_DIVISOR = 3.0
 """``lrguard``, SGD without momentum: the edge of stability's rate is divided by this."""
+
+EDGE_CLIMB = 0.2
+"""``lrguard``: an edge of stability counts only when the lag-free loss climbs at least this
+share of its starting level above it afterwards (a loss that stays within 20 % of where it
+started has not broken down: the rise is drift, not instability)."""
 
 
 def momentum_divisor(momentum: float) -> float:
@@ -304,6 +309,9 @@ def lrguard(
     band = level + margin
     marks: dict[str, Any] = {"curve": "lag-free", "level": level, "band_top": band}
     stable = _stable_until(whole, band)
+    peak = max(whole[stable:], default=level)
+    if peak < level + EDGE_CLIMB * abs(level):
+        stable = len(whole)  # no clear breakdown: no edge to read
     if 0 < stable < len(whole):
         marks["edge"] = every[stable - 1][1]
     if optimizer_family(optimizer) == "sgd" and 0 < stable < len(whole):
@@ -326,12 +334,7 @@ def lrguard(
         )
     drop = level - min(curve)
     if stable == len(whole):
-        return _no(
-            "lrguard",
-            "the loss never fell below, nor rose above, its starting level during the sweep: "
-            "the edge of stability lies beyond end_lr (sweep to a larger end_lr)",
-            **marks,
-        )
+        return _prior(optimizer, level, peak, marks)
     if stable == 0:
         return _no("lrguard", "the loss rose from the start of the sweep", **marks)
     return _edge_of_stability(
@@ -340,6 +343,31 @@ def lrguard(
         EDGE_DIVISOR,
         f"no descent above the noise (drop {max(drop, 0.0):.3g} < margin {margin:.3g})",
         marks,
+    )
+
+
+def _prior(optimizer: str | None, level: float, peak: float, marks: dict[str, Any]) -> Suggestion:
+    """A sweep with nothing to read (no descent out of the noise, no clear breakdown): the
+    usual starting rate of the optimizer's family for training from scratch
+    (``lrguard.typical_rates``), said to be a prior and not a measurement; no suggestion for
+    an optimizer of unknown family."""
+    flat = (
+        "the lag-free loss neither fell out of its noise nor broke down during the sweep "
+        f"(its highest point after the start was {peak / level:.2g}x its starting level)"
+        if level > 0
+        else "the lag-free loss neither fell out of its noise nor broke down during the sweep"
+    )
+    row = typical_rates(optimizer, pretrained=False)
+    if row is None:
+        return _no("lrguard", f"{flat}: sweep to a larger end_lr", **marks)
+    return Suggestion(
+        "lrguard",
+        row.start,
+        None,
+        f"{flat}, so the sweep measured no rate; suggestion = the usual starting rate for "
+        f"{optimizer} training from scratch, {rate_text(row.start)} (a prior, not a "
+        "measurement: sweep to a larger end_lr, or lower it when fine-tuning)",
+        {**marks, "prior": row.start},
     )
 
 

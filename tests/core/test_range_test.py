@@ -182,11 +182,41 @@ def test_momentum_is_read_from_the_first_group(groups, momentum) -> None:
     assert momentum_of(groups) == momentum
 
 
-def test_no_suggestion_when_the_loss_never_falls() -> None:
+def test_no_suggestion_when_the_loss_never_moves_and_the_optimizer_is_unknown() -> None:
     result = run(SweepSettings(num_steps=50), lambda step, lr: 1.0)
     assert result.suggested_lr is None
-    assert any("the edge of stability lies beyond end_lr" in note for note in result.notes)
+    assert any("sweep to a larger end_lr" in note for note in result.notes)
     assert result.decision("flair").after is None
+
+
+@pytest.mark.parametrize(("optimizer", "prior"), [("SGD", 0.1), ("AdamW", 1e-3)])
+def test_a_flat_sweep_suggests_the_optimizers_usual_rate_and_says_it_is_a_prior(
+    optimizer, prior
+) -> None:
+    result = run(SweepSettings(num_steps=50), lambda step, lr: 1.0, optimizer)
+    assert result.suggested_lr == prior
+    assert result.marks["lrguard"]["prior"] == prior
+    assert "a prior, not a measurement" in result.reason
+    assert "sweep measured no rate" in result.reason
+
+
+def test_a_rise_that_stays_near_the_starting_level_is_not_an_edge() -> None:
+    """A loss that drifts 10 % up at the end has not broken down: no edge / 3 is read off it
+    (the prior is suggested instead); a loss that doubles has, and is read."""
+
+    def drifting(top: float):
+        def loss(step: int, lr: float) -> float:
+            wobble = 0.01 * ((step * 7919) % 13 - 6) / 6  # deterministic noise
+            return 1.0 + wobble + (top - 1.0) * (lr > 1.0)
+
+        return loss
+
+    settings = SweepSettings(num_steps=100)
+    drift = run(settings, drifting(1.1), "SGD")
+    assert drift.suggested_lr == 0.1 and "edge" not in drift.marks["lrguard"]
+    broken = run(settings, drifting(2.0), "SGD")
+    assert "edge" in broken.marks["lrguard"]
+    assert broken.suggestions["lrguard"] == pytest.approx(broken.marks["lrguard"]["edge"] / 3)
 
 
 def test_same_losses_same_suggestion() -> None:
