@@ -224,7 +224,9 @@ def pool_losses(sweeps: Sequence[Sequence[float]]) -> list[float]:
 def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = None) -> Suggestion:
     """The ``multi`` suggestion: the median, in log space, of every sweep's ``lrguard`` rate
     and of the rate read from the pooled curve (``pool_losses``: the sweeps' per-step median,
-    less noisy than any one of them); None when fewer than half of them found a rate.
+    less noisy than any one of them). A reading that measured nothing and fell back on the
+    optimizer's usual rate (``marks["prior"]``) is not a measurement: when fewer than half of
+    the readings measured a rate, the answer is that prior if a reading gave one, else None.
 
     Example:
         >>> one = [Suggestion("lrguard", lr, 0, "") for lr in (1e-3, 2e-3, 8e-3)]
@@ -234,24 +236,23 @@ def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = N
         0.002828
     """
     votes = [*readings, *([pooled] if pooled is not None else [])]
-    found = [s.lr for s in votes if s.lr is not None]
+    found = [s.lr for s in votes if s.lr is not None and "prior" not in s.marks]
     marks: dict[str, Any] = {"curve": "pooled" if pooled is not None else "lag-free"}
     if pooled is not None:
         marks["pooled_rate"] = pooled.lr
     if len(found) * 2 < len(votes) or not found:
-        why = "; ".join(f"sweep {k + 1}: {s.note}" for k, s in enumerate(readings) if s.lr is None)
-        return Suggestion(
-            "multi",
-            None,
-            None,
-            f"{len(found)} of {len(votes)} readings found a rate ({why})",
-            marks,
-        )
+        missed = [(k, s) for k, s in enumerate(readings) if s.lr is None or "prior" in s.marks]
+        why = "; ".join(f"sweep {k + 1}: {s.note}" for k, s in missed)
+        summary = f"{len(found)} of {len(votes)} readings measured a rate ({why})"
+        prior = next((s for s in votes if s.lr is not None and "prior" in s.marks), None)
+        if prior is None:
+            return Suggestion("multi", None, None, summary, marks)
+        return Suggestion("multi", prior.lr, None, summary, {**marks, "prior": prior.lr})
     logs = sorted(math.log10(lr) for lr in found)
     rate = 10 ** statistics.median(logs)
-    each = [s.lr for s in readings if s.lr is not None]
+    each = [s.lr for s in readings if s.lr is not None and "prior" not in s.marks]
     spread = max(each) / min(each) if each else math.nan
-    listed = ", ".join(rate_text(s.lr) if s.lr is not None else "-" for s in readings)
+    listed = ", ".join(_reading_text(s) for s in readings)
     pooled_text = ""
     if pooled is not None:
         pooled_text = f" and their pooled curve ({rate_text(pooled.lr) if pooled.lr else '-'})"
@@ -264,3 +265,13 @@ def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = N
         f"{spread:.2f}x){pooled_text}: suggestion = {rate_text(rate)}",
         marks,
     )
+
+
+def _reading_text(reading: Suggestion) -> str:
+    """One sweep's rate as ``multi`` lists it: '-' when it found none, '(prior 0.1)' when it
+    fell back on the optimizer's usual rate."""
+    if reading.lr is None:
+        return "-"
+    if "prior" in reading.marks:
+        return f"(prior {rate_text(reading.lr)})"
+    return rate_text(reading.lr)

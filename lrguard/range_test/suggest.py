@@ -351,12 +351,9 @@ def _prior(optimizer: str | None, level: float, peak: float, marks: dict[str, An
     usual starting rate of the optimizer's family for training from scratch
     (``lrguard.typical_rates``), said to be a prior and not a measurement; no suggestion for
     an optimizer of unknown family."""
-    flat = (
-        "the lag-free loss neither fell out of its noise nor broke down during the sweep "
-        f"(its highest point after the start was {peak / level:.2g}x its starting level)"
-        if level > 0
-        else "the lag-free loss neither fell out of its noise nor broke down during the sweep"
-    )
+    flat = "the lag-free loss neither fell out of its noise nor broke down during the sweep"
+    if level:
+        flat += f" (it rose at most {max(peak - level, 0.0) / abs(level):.0%} above its start)"
     row = typical_rates(optimizer, pretrained=False)
     if row is None:
         return _no("lrguard", f"{flat}: sweep to a larger end_lr", **marks)

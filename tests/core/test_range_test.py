@@ -502,7 +502,22 @@ def test_multi_is_the_log_median_and_reports_the_spread() -> None:
     multi = combine_sweeps(sweeps)
     assert multi.lr == pytest.approx(4e-3) and "spread 20.00x" in multi.note
     none = combine_sweeps([Suggestion("lrguard", None, None, "flat")] * 2 + sweeps[:1])
-    assert none.lr is None and "1 of 3 readings found a rate" in none.note
+    assert none.lr is None and "1 of 3 readings measured a rate" in none.note
+
+
+def test_multi_does_not_count_a_prior_as_a_measurement() -> None:
+    from lrguard.range_test.race import combine_sweeps
+    from lrguard.range_test.suggest import Suggestion
+
+    prior = Suggestion("lrguard", 0.1, None, "measured no rate", {"prior": 0.1})
+    measured = [Suggestion("lrguard", lr, 0, "x") for lr in (0.9, 2.0)]
+    mostly_prior = combine_sweeps([prior, prior, measured[0]], pooled=prior)
+    assert mostly_prior.lr == 0.1 and mostly_prior.marks["prior"] == 0.1
+    assert "1 of 4 readings measured a rate" in mostly_prior.note
+    mostly_measured = combine_sweeps([prior, *measured])  # the median of 0.9 and 2.0
+    assert mostly_measured.lr == pytest.approx((0.9 * 2.0) ** 0.5)
+    assert "prior" not in mostly_measured.marks
+    assert "((prior 0.1), 0.9, 2; spread 2.22x)" in mostly_measured.note
 
 
 @pytest.mark.parametrize(
