@@ -248,27 +248,12 @@ class TorchTransformerAdamWarmup(TorchMLPMomentum):
     def optimizer(self, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=lr)
 
-    def train(self, lr: float, seed: int) -> list[float]:
-        """The dev score after every epoch; the rate warms up linearly over the first 10 %
-        of the steps, then stays at ``lr``."""
-        model = self.model(seed)
-        optimizer = self.optimizer(model, lr)
-        loader = self.loader(seed)
-        warmup = max(1, math.ceil(self.warmup_share * self.epochs * len(loader)))
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_then_constant(warmup))
-        scores = []
-        for _ in range(self.epochs):
-            model.train()
-            for x, y in loader:
-                loss = self.loss(model(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                scheduler.step()
-            model.eval()
-            with torch.no_grad():
-                scores.append(self.score(model(self.dev_x)))
-        return scores
+    def schedule(
+        self, optimizer: torch.optim.Optimizer, steps: int
+    ) -> torch.optim.lr_scheduler.LRScheduler:
+        """A linear warmup over the first 10 % of the steps, then the rate itself."""
+        warmup = max(1, math.ceil(self.warmup_share * steps))
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_then_constant(warmup))
 
 
 # --- Hugging Face Trainer ---------------------------------------------------------------------

@@ -603,11 +603,19 @@ class TorchMLPMomentum:
     def optimizer(self, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=self.momentum)
 
+    def schedule(
+        self, optimizer: torch.optim.Optimizer, steps: int
+    ) -> torch.optim.lr_scheduler.LRScheduler | None:
+        """The recipe's schedule over ``steps`` optimizer steps, stepped after every batch
+        (None: a constant rate). The range test sweeps without it."""
+        return None
+
     def train(self, lr: float, seed: int) -> list[float]:
         """The dev score after every epoch."""
         model = self.model(seed)
         optimizer = self.optimizer(model, lr)
         loader = self.loader(seed)
+        scheduler = self.schedule(optimizer, self.epochs * len(loader))
         scores = []
         for _ in range(self.epochs):
             model.train()
@@ -616,6 +624,8 @@ class TorchMLPMomentum:
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
             model.eval()
             with torch.no_grad():
                 scores.append(self.score(model(self.dev_x)))
