@@ -236,12 +236,12 @@ def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = N
         0.002828
     """
     votes = [*readings, *([pooled] if pooled is not None else [])]
-    found = [s.lr for s in votes if s.lr is not None and "prior" not in s.marks]
+    found = [s.lr for s in votes if _measured(s)]
     marks: dict[str, Any] = {"curve": "pooled" if pooled is not None else "lag-free"}
     if pooled is not None:
         marks["pooled_rate"] = pooled.lr
     if len(found) * 2 < len(votes) or not found:
-        missed = [(k, s) for k, s in enumerate(readings) if s.lr is None or "prior" in s.marks]
+        missed = [(k, s) for k, s in enumerate(readings) if not _measured(s)]
         why = "; ".join(f"sweep {k + 1}: {s.note}" for k, s in missed)
         summary = f"{len(found)} of {len(votes)} readings measured a rate ({why})"
         prior = next((s for s in votes if s.lr is not None and "prior" in s.marks), None)
@@ -250,7 +250,7 @@ def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = N
         return Suggestion("multi", prior.lr, None, summary, {**marks, "prior": prior.lr})
     logs = sorted(math.log10(lr) for lr in found)
     rate = 10 ** statistics.median(logs)
-    each = [s.lr for s in readings if s.lr is not None and "prior" not in s.marks]
+    each = [s.lr for s in readings if _measured(s)]
     spread = max(each) / min(each) if each else math.nan
     listed = ", ".join(_reading_text(s) for s in readings)
     pooled_text = ""
@@ -265,6 +265,12 @@ def combine_sweeps(readings: Sequence[Suggestion], pooled: Suggestion | None = N
         f"{spread:.2f}x){pooled_text}: suggestion = {rate_text(rate)}",
         marks,
     )
+
+
+def _measured(reading: Suggestion) -> bool:
+    """True when a reading measured its rate (not None, not the optimizer's usual rate that
+    a sweep with nothing to read falls back on)."""
+    return reading.lr is not None and "prior" not in reading.marks
 
 
 def _reading_text(reading: Suggestion) -> str:

@@ -36,6 +36,11 @@ published (they read the curve alone and ignore the optimizer):
    arXiv:1506.01186) and further with heavy-ball momentum (``momentum_divisor``: the edge
    moves up by ``1 + m`` and every step is ``1 / (1 - m)`` times longer). Only a sweep
    whose loss never rises, with no edge to read, falls back to the descent of point 3.
+5. A rise counts as the edge only when the loss breaks down: the lag-free curve climbs
+   ``EDGE_CLIMB`` of its starting level above it. A sweep with neither a descent nor an
+   edge measured no rate; it suggests the optimizer family's usual rate for training from
+   scratch (``lrguard.typical_rates``) and marks it ``prior`` (no suggestion for an
+   optimizer of unknown family).
 
 Every method explains its answer (``Suggestion.note``: the edge, the descent or the minimum
 it read, and the arithmetic from there to the rate) and records what the plot marks
@@ -287,7 +292,8 @@ def lrguard(
     """lrguard's rule. SGD: the edge of stability / 3, and further down with momentum
     (``momentum_divisor``). Other optimizers (and SGD whose loss never rose in the sweep):
     the lowest loss's rate / 5 when the lag-free curve descends out of the noise; without
-    such a descent, the edge of stability / 50."""
+    such a descent, the edge of stability / 50; with neither, the family's usual rate (a
+    prior)."""
     points = _finite(rates, losses)
     if len(points) < 5:
         return _no("lrguard", "fewer than 5 finite losses", curve="lag-free")
